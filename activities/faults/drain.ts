@@ -1,0 +1,122 @@
+import * as k8s from '@kubernetes/client-node';
+import pLimit from 'p-limit';
+import { listAll, sleep, statusOf, withApiRetry, type RetryCounter } from '../kube/retry.js';
+
+// Drain as `kubectl drain --ignore-daemonsets --delete-emptydir-data` does it: every pod on the
+// node through the Eviction API (so PodDisruptionBudgets are respected), skipping DaemonSet and
+// mirror pods, but fired in parallel across all target nodes with bounded concurrency.
+
+export interface NotEvicted {
+  namespace: string;
+  pod: string;
+  node: string;
+  reason: string;
+}
+
+export interface DrainOptions {
+  concurrency: number;
+  evictionTimeoutMs: number;
+  gracePeriodMs?: number;
+  protectedNamespaces: string[];
+  /** Called once every pod has had its first eviction attempt answered. */
+  onFirstRoundDone?: () => void;
+  onProgress?: (p: { evicted: number; pending: number; blocked: number }) => void;
+}
+
+export interface DrainOutcome {
+  evicted: number;
+  skipped: number;
+  notEvicted: NotEvicted[];
+}
+
+type Skip = { skip: true; reason?: string } | { skip: false };
+
+export function classifyPod(pod: k8s.V1Pod, protectedNamespaces: string[]): Skip {
+  if (pod.metadata?.deletionTimestamp) return { skip: true };
+  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return { skip: true };
+  if (pod.metadata?.annotations?.['kubernetes.io/config.mirror']) return { skip: true };
+  if (pod.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet' && o.controller)) return { skip: true };
+  if (protectedNamespaces.includes(pod.metadata?.namespace ?? '')) {
+    return { skip: true, reason: `namespace ${pod.metadata?.namespace} is protected by the drill's safety settings` };
+  }
+  return { skip: false };
+}
+
+export async function podsOnNodes(core: k8s.CoreV1Api, nodes: string[], counter: RetryCounter, concurrency: number): Promise<k8s.V1Pod[]> {
+  const limit = pLimit(Math.max(1, Math.min(concurrency, 20)));
+  const lists = await Promise.all(nodes.map((node) => limit(() => listAll<k8s.V1Pod>((cont) =>
+    withApiRetry(() => core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}`, limit: 500, _continue: cont }), counter)))));
+  return lists.flat();
+}
+
+type Attempt = { kind: 'ok' } | { kind: 'blocked' } | { kind: 'failed'; reason: string };
+
+/** One eviction attempt: ok (or already gone), blocked by a PDB, or failed for another reason. */
+async function evictOnce(core: k8s.CoreV1Api, pod: k8s.V1Pod, opts: DrainOptions, counter: RetryCounter): Promise<Attempt> {
+  const name = pod.metadata?.name ?? '';
+  const namespace = pod.metadata?.namespace ?? '';
+  const body: k8s.V1Eviction = {
+    apiVersion: 'policy/v1',
+    kind: 'Eviction',
+    metadata: { name, namespace },
+    ...(opts.gracePeriodMs !== undefined ? { deleteOptions: { gracePeriodSeconds: Math.round(opts.gracePeriodMs / 1000) } } : {}),
+  };
+  try {
+    await withApiRetry(() => core.createNamespacedPodEviction({ name, namespace, body }), counter);
+    return { kind: 'ok' };
+  } catch (err) {
+    const code = statusOf(err);
+    if (code === 404) return { kind: 'ok' };
+    // 429: a PodDisruptionBudget forbids it now. 500 with the PDB message: several PDBs match.
+    const text = String((err as k8s.ApiException<unknown>).body ?? (err as Error).message);
+    if (code === 429 || (code === 500 && /disruption budget/i.test(text))) return { kind: 'blocked' };
+    return { kind: 'failed', reason: `eviction failed: HTTP ${code ?? '?'} ${text.slice(0, 200)}` };
+  }
+}
+
+function ref(pod: k8s.V1Pod, reason: string): NotEvicted {
+  return { namespace: pod.metadata?.namespace ?? '', pod: pod.metadata?.name ?? '', node: pod.spec?.nodeName ?? '', reason };
+}
+
+export async function drainNodes(core: k8s.CoreV1Api, nodes: string[], opts: DrainOptions, counter: RetryCounter): Promise<DrainOutcome> {
+  const pods = await podsOnNodes(core, nodes, counter, opts.concurrency);
+  const notEvicted: NotEvicted[] = [];
+  const toEvict: k8s.V1Pod[] = [];
+  let skipped = 0;
+  for (const pod of pods) {
+    const c = classifyPod(pod, opts.protectedNamespaces);
+    if (!c.skip) toEvict.push(pod);
+    else {
+      skipped++;
+      if (c.reason) notEvicted.push(ref(pod, c.reason));
+    }
+  }
+  let evicted = 0;
+  const limit = pLimit(opts.concurrency);
+  const round = async (pods: k8s.V1Pod[]): Promise<k8s.V1Pod[]> => {
+    const blocked: k8s.V1Pod[] = [];
+    await Promise.all(pods.map((pod) => limit(async () => {
+      const res = await evictOnce(core, pod, opts, counter);
+      if (res.kind === 'ok') evicted++;
+      else if (res.kind === 'blocked') blocked.push(pod);
+      else notEvicted.push(ref(pod, res.reason));
+    })));
+    opts.onProgress?.({ evicted, blocked: blocked.length, pending: blocked.length });
+    return blocked;
+  };
+  // First every pod gets one attempt (that moment is T0); then PDB-blocked pods are retried
+  // with backoff until the eviction timeout, as the budget frees up when replacements get ready.
+  let blocked = await round(toEvict);
+  opts.onFirstRoundDone?.();
+  const deadline = Date.now() + opts.evictionTimeoutMs;
+  let delay = 500;
+  while (blocked.length && Date.now() + delay <= deadline) {
+    await sleep(delay);
+    delay = Math.min(delay * 2, 5000);
+    blocked = await round(blocked);
+  }
+  for (const pod of blocked) {
+    notEvicted.push(ref(pod, `blocked by a PodDisruptionBudget for ${Math.round(opts.evictionTimeoutMs / 1000)} s (eviction timeout)`));
+  }
+  return { evicted, skipped, notEvicted };
+}

@@ -1,0 +1,60 @@
+import * as k8s from '@kubernetes/client-node';
+
+// Transient API failures (throttling, 5xx, dropped connections) are retried here with capped
+// exponential backoff, and counted so the drill result can say how rough the API was.
+
+export interface RetryCounter {
+  retries: number;
+}
+
+export function statusOf(err: unknown): number | undefined {
+  return err instanceof k8s.ApiException ? err.code : undefined;
+}
+
+export function isTransient(err: unknown): boolean {
+  const code = statusOf(err);
+  if (code !== undefined) return code === 429 || code >= 500;
+  const msg = String((err as Error)?.message ?? err);
+  return /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up|network|fetch failed|timeout/i.test(msg);
+}
+
+export function retryAfterMs(err: unknown): number | undefined {
+  if (!(err instanceof k8s.ApiException)) return undefined;
+  const headers = err.headers as Record<string, string> | undefined;
+  const value = headers?.['retry-after'];
+  const seconds = value === undefined ? NaN : Number(value);
+  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function withApiRetry<T>(
+  fn: () => Promise<T>,
+  counter: RetryCounter,
+  opts: { attempts?: number; baseMs?: number; maxMs?: number } = {},
+): Promise<T> {
+  const attempts = opts.attempts ?? 8;
+  let delay = opts.baseMs ?? 100;
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || !isTransient(err)) throw err;
+      counter.retries++;
+      await sleep(Math.min(retryAfterMs(err) ?? delay, opts.maxMs ?? 5000));
+      delay = Math.min(delay * 2, opts.maxMs ?? 5000);
+    }
+  }
+}
+
+/** Lists every page of a paginated list call. */
+export async function listAll<T>(page: (cont?: string) => Promise<{ items: T[]; metadata?: { _continue?: string } }>): Promise<T[]> {
+  const out: T[] = [];
+  let cont: string | undefined;
+  do {
+    const res = await page(cont);
+    out.push(...res.items);
+    cont = res.metadata?._continue || undefined;
+  } while (cont);
+  return out;
+}

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { stackDown, stackStatus, stackUp, type StackStatus } from '../../devstack/stack.js';
+import { progressPrinter } from '../progress.js';
+
+function printStatus(s: StackStatus): void {
+  const zones = Object.entries(s.nodesPerZone).sort(([a], [b]) => a.localeCompare(b))
+    .map(([z, c]) => `${z}: ${c.ready}/${c.total} ready`).join(', ');
+  process.stdout.write([
+    `stack:      ${s.running ? 'running' : 'not running'}`,
+    `temporal:   ${s.temporalAddress} (namespace ${s.temporalNamespace})`,
+    `ui:         ${s.temporalUiUrl}`,
+    `kubeconfig: ${s.kubeconfig}`,
+    `apiserver:  ${s.kubeApiServer}`,
+    `nodes:      ${zones || 'none'}`,
+    `processes:  ${Object.entries(s.components).map(([n, c]) => `${n}${c.running ? '' : ' (down)'}`).join(', ')}`,
+    '',
+  ].join('\n'));
+}
+
+export function registerDev(program: Command): void {
+  const dev = program.command('dev').description('the embedded local stack: Temporal dev server and a simulated three-zone Kubernetes');
+
+  dev.command('up')
+    .description('build (once, cached) and start the Temporal dev server, etcd, kube-apiserver, controller-manager, scheduler and kwok nodes in three zones; reuses a healthy running stack')
+    .option('--nodes-per-zone <n>', 'simulated nodes in each of zone-a, zone-b, zone-c', (v) => Number(v), 4)
+    .option('--json', 'print the stack status as JSON')
+    .action(async (opts: { nodesPerZone: number; json?: boolean }) => {
+      const res = await stackUp({ nodesPerZone: opts.nodesPerZone, progress: progressPrinter('dev up') });
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ...res.status, started: res.started, seconds: res.seconds }, null, 2)}\n`);
+      else {
+        printStatus(res.status);
+        process.stdout.write(`ready in ${res.seconds.toFixed(1)} s (started: ${res.started.join(', ') || 'nothing, reused the running stack'})\n`);
+      }
+    });
+
+  dev.command('down')
+    .description('stop the processes that `dev up` started (found by pid file); state is kept for the next `up`')
+    .action(async () => {
+      const stopped = await stackDown();
+      process.stdout.write(stopped.length ? `stopped: ${stopped.join(', ')}\n` : 'nothing was running\n');
+    });
+
+  dev.command('status')
+    .description('show whether the local stack runs, its addresses and its nodes per zone')
+    .option('--json', 'print as JSON (temporalAddress, temporalUiUrl, kubeconfig, nodesPerZone, ...)')
+    .action(async (opts: { json?: boolean }) => {
+      const s = await stackStatus();
+      if (opts.json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+      else printStatus(s);
+      if (!s.running) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,211 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { run, which } from './exec.js';
+import { StackError } from './errors.js';
+import { withLock } from './lock.js';
+import { cacheRoot, projectRoot } from './paths.js';
+import { KUBE_VERSION, KWOK_VERSION, TEMPORAL_CLI_VERSION } from './versions.js';
+
+export type Progress = (message: string) => void;
+
+interface Manifest {
+  tool: string;
+  version: string;
+  files: Record<string, number>;
+  builtAt: string;
+}
+
+/** Binaries of a cache entry, or undefined when the entry is missing or damaged. */
+async function readEntry(dir: string, names: string[]): Promise<Record<string, string> | undefined> {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  } catch {
+    return undefined;
+  }
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const file = path.join(dir, 'bin', name);
+    // A size check catches half-deleted or truncated entries without hashing ~300 MB each time.
+    const size = await fs.stat(file).then((s) => s.size, () => -1);
+    if (size <= 0 || manifest.files[name] !== size) return undefined;
+    out[name] = file;
+  }
+  return out;
+}
+
+/**
+ * Returns the binaries of tool@version from the cache, building them under a lock when missing.
+ * The build writes into a scratch directory that is renamed into place only when complete, so
+ * an interrupted build never leaves an entry that looks usable.
+ */
+async function ensureEntry(
+  tool: string,
+  version: string,
+  names: string[],
+  build: (binDir: string) => Promise<void>,
+  progress: Progress,
+): Promise<Record<string, string>> {
+  const root = cacheRoot();
+  const dir = path.join(root, `${tool}-${version}`);
+  const cached = await readEntry(dir, names);
+  if (cached) return cached;
+  return withLock(root, `${tool}-${version}`, async () => {
+    const again = await readEntry(dir, names);
+    if (again) return again;
+    const scratch = `${dir}.partial-${process.pid}`;
+    await fs.rm(scratch, { recursive: true, force: true });
+    await fs.mkdir(path.join(scratch, 'bin'), { recursive: true });
+    progress(`building ${tool} ${version} (cached in ${dir} once built)`);
+    const started = Date.now();
+    await build(path.join(scratch, 'bin'));
+    const files: Record<string, number> = {};
+    for (const name of names) {
+      const stat = await fs.stat(path.join(scratch, 'bin', name)).catch(() => undefined);
+      if (!stat) throw new StackError(`building ${tool} ${version} did not produce ${name}`);
+      files[name] = stat.size;
+    }
+    const manifest: Manifest = { tool, version, files, builtAt: new Date().toISOString() };
+    await fs.writeFile(path.join(scratch, 'manifest.json'), JSON.stringify(manifest, null, 2));
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.rename(scratch, dir);
+    progress(`built ${tool} ${version} in ${Math.round((Date.now() - started) / 1000)} s`);
+    const entry = await readEntry(dir, names);
+    if (!entry) throw new StackError(`cache entry ${dir} is unreadable right after building it`);
+    return entry;
+  });
+}
+
+async function requireGo(tool: string, envVar: string): Promise<string> {
+  const go = process.env.FIREDRILL_GO ?? (await which('go'));
+  if (!go) {
+    throw new StackError(
+      `${tool} is not in the cache and Go is not installed, so it cannot be built`,
+      `install Go >= 1.24 (it builds ${tool} from the Go module proxy), or set ${envVar} to an existing binary`,
+    );
+  }
+  return go;
+}
+
+async function goBuild(go: string, args: string[], cwd: string, what: string, progress: Progress, env: NodeJS.ProcessEnv = {}) {
+  const res = await run(go, args, {
+    cwd,
+    env: { ...process.env, CGO_ENABLED: '0', ...env },
+    onLine: (line) => {
+      if (line.startsWith('go: downloading')) progress(line);
+    },
+  });
+  if (res.code !== 0) {
+    throw new StackError(`building ${what} failed (go exited ${res.code}):\n${res.stderr.split('\n').slice(-20).join('\n')}`);
+  }
+}
+
+/** Honours an explicit binary from the environment, checking it exists. */
+async function fromEnv(envVar: string): Promise<string | undefined> {
+  const file = process.env[envVar];
+  if (!file) return undefined;
+  const ok = await fs.access(file).then(() => true, () => false);
+  if (!ok) throw new StackError(`${envVar} names ${file}, which does not exist`);
+  return file;
+}
+
+export async function ensureTemporal(progress: Progress): Promise<string> {
+  const explicit = (await fromEnv('FIREDRILL_TEMPORAL_BIN')) ?? (await which('temporal'));
+  if (explicit) return explicit;
+  const entry = await ensureEntry('temporal', TEMPORAL_CLI_VERSION, ['temporal'], async (binDir) => {
+    const go = await requireGo('the Temporal CLI', 'FIREDRILL_TEMPORAL_BIN');
+    // v1.5.1 has no replace directive, so `go install module@version` works from anywhere.
+    await goBuild(go, ['install', '-trimpath', '-ldflags=-s -w', `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`],
+      cacheRoot(), 'the Temporal CLI', progress, { GOBIN: binDir });
+  }, progress);
+  return entry.temporal as string;
+}
+
+export const KUBE_BINARIES = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'] as const;
+export type KubeBinaries = Record<(typeof KUBE_BINARIES)[number], string>;
+
+export async function ensureKube(progress: Progress): Promise<KubeBinaries> {
+  const dir = process.env.FIREDRILL_KUBE_BIN_DIR;
+  if (dir) {
+    const out: Record<string, string> = {};
+    for (const name of KUBE_BINARIES) {
+      out[name] = path.join(dir, name);
+      await fs.access(out[name]).catch(() => {
+        throw new StackError(`FIREDRILL_KUBE_BIN_DIR=${dir} has no ${name}`);
+      });
+    }
+    return out as KubeBinaries;
+  }
+  const entry = await ensureEntry('kube', KUBE_VERSION, [...KUBE_BINARIES], async (binDir) => {
+    const go = await requireGo('Kubernetes', 'FIREDRILL_KUBE_BIN_DIR');
+    const [, minor] = KUBE_VERSION.slice(1).split('.');
+    const ldflags = [
+      '-s', '-w',
+      `-X k8s.io/component-base/version.gitVersion=${KUBE_VERSION}`,
+      '-X k8s.io/component-base/version.gitMajor=1',
+      `-X k8s.io/component-base/version.gitMinor=${minor}`,
+      '-X k8s.io/component-base/version.gitTreeState=clean',
+      `-X k8s.io/client-go/pkg/version.gitVersion=${KUBE_VERSION}`,
+    ].join(' ');
+    // k8s.io/kubernetes cannot be `go install`ed (its go.mod replaces staging modules with local
+    // paths); tools/kube is a wrapper module that pins each staging module instead.
+    await goBuild(go, ['build', '-trimpath', `-ldflags=${ldflags}`, '-o', `${binDir}/`,
+      ...KUBE_BINARIES.map((b) => `k8s.io/kubernetes/cmd/${b}`)],
+    path.join(projectRoot, 'tools', 'kube'), `Kubernetes ${KUBE_VERSION}`, progress, { GOFLAGS: '-mod=mod -buildvcs=false' });
+  }, progress);
+  return entry as KubeBinaries;
+}
+
+export interface KwokTool {
+  kwok: string;
+  /** Stage definitions: kwok v0.8 has no built-in stages, they ship in the module's kustomize tree. */
+  stagesFile: string;
+}
+
+const KWOK_STAGE_DIRS = ['node/fast', 'node/heartbeat-with-lease', 'pod/fast'];
+
+export async function ensureKwok(progress: Progress): Promise<KwokTool> {
+  const entry = await ensureEntry('kwok', KWOK_VERSION, ['kwok', 'stages.yaml'], async (binDir) => {
+    const go = await requireGo('kwok', 'FIREDRILL_KWOK_BIN');
+    await goBuild(go, ['install', '-trimpath', '-ldflags=-s -w', `sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}`],
+      cacheRoot(), 'kwok', progress, { GOBIN: binDir });
+    const dl = await run(go, ['mod', 'download', '-json', `sigs.k8s.io/kwok@${KWOK_VERSION}`], { cwd: cacheRoot() });
+    const moduleDir = (JSON.parse(dl.stdout) as { Dir?: string }).Dir;
+    if (!moduleDir) throw new StackError(`could not locate the kwok ${KWOK_VERSION} module source: ${dl.stderr}`);
+    const docs: string[] = [];
+    for (const sub of KWOK_STAGE_DIRS) {
+      const stageDir = path.join(moduleDir, 'kustomize', 'stage', sub);
+      for (const file of (await fs.readdir(stageDir)).filter((f) => f.endsWith('.yaml')).sort()) {
+        docs.push(await fs.readFile(path.join(stageDir, file), 'utf8'));
+      }
+    }
+    await fs.writeFile(path.join(binDir, 'stages.yaml'), docs.map((d) => d.trim()).join('\n---\n') + '\n');
+  }, progress);
+  const kwok = (await fromEnv('FIREDRILL_KWOK_BIN')) ?? (entry.kwok as string);
+  return { kwok, stagesFile: entry['stages.yaml'] as string };
+}
+
+/** etcd comes from Debian's etcd-server; installed on demand when running as root with apt. */
+export async function ensureEtcd(progress: Progress): Promise<string> {
+  const explicit = (await fromEnv('FIREDRILL_ETCD_BIN')) ?? (await which('etcd'));
+  if (explicit) return explicit;
+  const apt = await which('apt-get');
+  if (!apt || process.getuid?.() !== 0) {
+    throw new StackError('etcd is not installed', 'install it (Debian/Ubuntu: apt-get install etcd-server) or set FIREDRILL_ETCD_BIN');
+  }
+  return withLock(cacheRoot(), 'apt', async () => {
+    const again = await which('etcd');
+    if (again) return again;
+    progress('installing etcd-server with apt-get');
+    // RUNLEVEL=1 keeps the package's own service from starting: the stack runs its own etcd.
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', RUNLEVEL: '1' };
+    let res = await run(apt, ['install', '-y', '-q', 'etcd-server'], { env });
+    if (res.code !== 0) {
+      await run(apt, ['update', '-q'], { env });
+      res = await run(apt, ['install', '-y', '-q', 'etcd-server'], { env });
+    }
+    const etcd = await which('etcd');
+    if (res.code !== 0 || !etcd) throw new StackError(`apt-get install etcd-server failed:\n${res.stderr.slice(-2000)}`);
+    return etcd;
+  });
+}

@@ -1,0 +1,218 @@
+// The drill result: the versioned JSON document (the drill's journal) that every report format
+// is rendered from. It is built by the drill workflow, so it holds plain data only: times are
+// ISO-8601 strings, durations are integer milliseconds, and every measured figure carries the
+// resolution it was measured at (the probe interval) so no report claims more precision.
+
+export const RESULT_SCHEMA_VERSION = 'firedrill.dev/result/v1';
+
+export type Phase =
+  | 'preflight'
+  | 'approval'
+  | 'baseline'
+  | 'inject'
+  | 'hold'
+  | 'restore'
+  | 'failback'
+  | 'report'
+  | 'done';
+
+/**
+ * passed: every objective met. failed: at least one objective missed.
+ * aborted: a guardrail or an operator stopped the drill (restore still ran).
+ * refused: stopped before injection (guards, baseline not steady, approval timed out): nothing changed.
+ * skipped: a scheduled run inside a blackout window. error: the drill itself failed.
+ */
+export type Outcome = 'passed' | 'failed' | 'aborted' | 'refused' | 'skipped' | 'error';
+
+export interface JournalEntry {
+  at: string;
+  kind: 'phase' | 'operator' | 'guardrail' | 'info' | 'warning' | 'error';
+  message: string;
+  /** Who did it, for operator actions (approve, abort). */
+  identity?: string;
+}
+
+export interface PhaseSpan {
+  phase: Phase;
+  startedAt: string;
+  endedAt?: string;
+}
+
+/** A run of identical probe observations: the timeline keeps state changes, not every tick. */
+export interface ProbeSegment {
+  from: string;
+  to: string;
+  healthy: boolean;
+  /** Observations in this segment. */
+  count: number;
+  /** Last error seen while failing (redacted, short). */
+  error?: string;
+}
+
+export interface ProbeTimeline {
+  name: string;
+  type: 'http' | 'kubernetes' | 'prometheus' | 'rpo' | 'tcp';
+  intervalMs: number;
+  stableForMs: number;
+  segments: ProbeSegment[];
+}
+
+export interface ProbeMeasurement {
+  probe: string;
+  resolutionMs: number;
+  /** First failed observation after T0; null when the probe never failed ("no impact"). */
+  detectedAt: string | null;
+  /** From T0 until healthy and stable for stableFor, fault still in place; null = did not recover. */
+  rtoMs: number | null;
+  impact: boolean;
+  recovered: boolean;
+  /** From restore until steady again; null = did not return to steady state. */
+  failbackMs: number | null;
+}
+
+export interface RpoMeasurement {
+  probe: string;
+  resolutionMs: number;
+  acknowledged: number;
+  missing: number;
+  /** Time span of acknowledged writes missing after failover; 0 when none is missing. */
+  rpoMs: number | null;
+}
+
+export interface WorkloadCapacity {
+  kind: string;
+  namespace: string;
+  name: string;
+  desired: number;
+  readyBefore: number;
+  readyInTargetBefore: number;
+  /** Ready replicas outside the target at the end of the hold. */
+  readyOutsideAfter: number;
+  recovered: boolean;
+  /** From T0 until desired replicas were ready outside the target; null = not recovered. */
+  recoveryMs: number | null;
+}
+
+export interface Measurements {
+  t0: string | null;
+  probes: ProbeMeasurement[];
+  rpo: RpoMeasurement[];
+  capacity: {
+    resolutionMs: number;
+    recoveryMs: number | null;
+    recovered: boolean;
+    workloads: WorkloadCapacity[];
+  } | null;
+  failback: { ms: number | null; recovered: boolean; resolutionMs: number } | null;
+  errorBudget: { failed: number; total: number; used: number };
+}
+
+export interface ObjectiveResult {
+  type: 'rto' | 'rpo' | 'capacity' | 'errorBudget';
+  /** Probe name, absent for overall objectives. */
+  probe?: string;
+  /** Milliseconds for rto/rpo/capacity, a fraction for errorBudget. */
+  target: number;
+  measured: number | null;
+  unit: 'ms' | 'fraction';
+  resolutionMs?: number;
+  met: boolean;
+  /** Why, in words: "not recovered within the hold", "no impact", ... */
+  note?: string;
+}
+
+export interface NodeChange {
+  name: string;
+  zone?: string;
+  /** What this drill did to the node. */
+  actions: Array<'cordon' | 'taint'>;
+  /** The node was already unschedulable before the drill: it is left so. */
+  wasCordoned: boolean;
+  restored: boolean;
+}
+
+export interface NotEvicted {
+  namespace: string;
+  pod: string;
+  node: string;
+  reason: string;
+}
+
+export interface PlanWorkload {
+  kind: string;
+  namespace: string;
+  name: string;
+  desired: number;
+  readyInTarget: number;
+  readyOutside: number;
+  losesAll: boolean;
+}
+
+/** The part of the preflight census a report needs (predicted impact). */
+export interface PlanSummary {
+  targetNodes: Array<{ name: string; zone?: string; unschedulable: boolean }>;
+  clusterNodes: number;
+  workloads: PlanWorkload[];
+  losesAll: Array<{ kind: string; namespace: string; name: string }>;
+  blockingPdbs: Array<{ namespace: string; name: string; reason: string }>;
+  zoneBoundVolumes: Array<{ name: string; zone: string; claim?: string; pods: string[] }>;
+  pendingAfterMove: string[];
+  verdict: { allowed: boolean; reasons: string[] };
+}
+
+export interface DrillResult {
+  schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  drill: {
+    name: string;
+    owner: string;
+    description?: string;
+    specSha256: string;
+    /** Human summary, e.g. "zone zone-a (topology.kubernetes.io/zone)". */
+    target: string;
+    fault: 'cordon' | 'drain' | 'power-loss';
+    holdMs: number;
+  };
+  run: {
+    workflowId: string;
+    runId: string;
+    namespace: string;
+    temporalUiUrl?: string;
+    startedAt: string;
+    endedAt: string;
+    firedrillVersion: string;
+    cluster?: { context?: string; server?: string };
+    trigger: 'manual' | 'schedule' | 'gameday';
+  };
+  outcome: Outcome;
+  outcomeReason: string;
+  phases: PhaseSpan[];
+  journal: JournalEntry[];
+  approval: {
+    required: boolean;
+    approvedBy?: string;
+    approvedAt?: string;
+    refused: Array<{ identity: string; at: string; reason: string }>;
+  };
+  plan: PlanSummary | null;
+  injection: {
+    t0: string | null;
+    nodes: NodeChange[];
+    evicted: number;
+    notEvicted: NotEvicted[];
+    apiRetries: number;
+  } | null;
+  probes: ProbeTimeline[];
+  measurements: Measurements;
+  objectives: ObjectiveResult[];
+  /** Workloads and probes that did not fail over: the "unfinished bridge". */
+  notFailedOver: Array<{ kind: string; name: string; reason: string }>;
+  restore: {
+    startedAt: string;
+    endedAt: string;
+    nodes: Array<{ name: string; restored: boolean; note?: string }>;
+    /** Time restore spent waiting for an unreachable API server. */
+    blockedMs: number;
+  } | null;
+  /** sha256 of this document serialised without the evidence field (see report/evidence.ts). */
+  evidence?: { resultSha256: string };
+}

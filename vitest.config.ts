@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: fast unit tests, and integration tests that need the real local stack
+// (Temporal dev server + kube control plane with kwok nodes), brought up once by globalSetup.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 1_800_000,
+          // Tests share one cluster: each one works in its own namespace and node set, but
+          // cluster-wide drills must not overlap.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
