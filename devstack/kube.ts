@@ -144,6 +144,9 @@ export async function startKube(stateDir: string, ports: StackPorts, bins: KubeP
   }
 
   const common = [`--kubeconfig=${files.kubeconfig}`, '--leader-elect=false', '--v=1'];
+  // Debian's etcd 3.4 lacks watch progress requests, so the apiserver refuses streaming
+  // watch-lists; newer clients would retry them forever and react to changes seconds late.
+  const clientEnv = { ...process.env, KUBE_FEATURE_WatchListClient: 'false' };
   if (!(await runningPid(stateDir, 'kube-controller-manager'))) {
     progress('starting kube-controller-manager');
     await startProcess(stateDir, 'kube-controller-manager', bins.kube['kube-controller-manager'], [
@@ -152,13 +155,13 @@ export async function startKube(stateDir: string, ports: StackPorts, bins: KubeP
       // Real drain-and-reschedule depends on these controllers being quick, as in a busy cluster.
       '--concurrent-deployment-syncs=20', '--concurrent-replicaset-syncs=20', '--concurrent-statefulset-syncs=10',
       '--kube-api-qps=500', '--kube-api-burst=1000',
-    ]);
+    ], clientEnv);
   }
   if (!(await runningPid(stateDir, 'kube-scheduler'))) {
     progress('starting kube-scheduler');
     await startProcess(stateDir, 'kube-scheduler', bins.kube['kube-scheduler'], [
       ...common, '--secure-port=0', '--bind-address=127.0.0.1', '--kube-api-qps=500', '--kube-api-burst=1000',
-    ]);
+    ], clientEnv);
   }
   if (!(await runningPid(stateDir, 'kwok'))) {
     await assertPortFree(ports.kwok, 'kwok');
@@ -168,7 +171,7 @@ export async function startKube(stateDir: string, ports: StackPorts, bins: KubeP
       '--manage-all-nodes=false', `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=fake`,
       `--server-address=127.0.0.1:${ports.kwok}`, '--node-lease-duration-seconds=40',
       '--cidr=10.0.0.1/16', '--node-ip=10.255.255.1',
-    ]);
+    ], clientEnv);
   }
   await waitFor('the control plane', async () => {
     for (const c of COMPONENTS) if (!(await runningPid(stateDir, c))) return false;

@@ -4,7 +4,7 @@ import { run, which } from './exec.js';
 import { StackError } from './errors.js';
 import { withLock } from './lock.js';
 import { cacheRoot, projectRoot } from './paths.js';
-import { KUBE_VERSION, KWOK_VERSION, TEMPORAL_CLI_VERSION } from './versions.js';
+import { ETCD_VERSION, KUBE_VERSION, KWOK_VERSION, TEMPORAL_CLI_VERSION } from './versions.js';
 
 export type Progress = (message: string) => void;
 
@@ -185,13 +185,28 @@ export async function ensureKwok(progress: Progress): Promise<KwokTool> {
   return { kwok, stagesFile: entry['stages.yaml'] as string };
 }
 
-/** etcd comes from Debian's etcd-server; installed on demand when running as root with apt. */
+/**
+ * etcd: built from the pinned Go module (tools/etcd); Debian's etcd-server 3.4 is the fallback
+ * when Go is missing. 3.4 lacks watch progress requests, so Kubernetes clients fall back to
+ * slower re-lists and pods take seconds longer to react: fine for a try, not for measurements.
+ */
 export async function ensureEtcd(progress: Progress): Promise<string> {
-  const explicit = (await fromEnv('FIREDRILL_ETCD_BIN')) ?? (await which('etcd'));
+  const explicit = await fromEnv('FIREDRILL_ETCD_BIN');
   if (explicit) return explicit;
+  const go = process.env.FIREDRILL_GO ?? (await which('go'));
+  if (go) {
+    const entry = await ensureEntry('etcd', ETCD_VERSION, ['etcd'], async (binDir) => {
+      await goBuild(go, ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(binDir, 'etcd'), 'go.etcd.io/etcd/server/v3'],
+        path.join(projectRoot, 'tools', 'etcd'), `etcd ${ETCD_VERSION}`, progress, { GOFLAGS: '-mod=mod -buildvcs=false' });
+    }, progress);
+    return entry.etcd as string;
+  }
+  const onPath = await which('etcd');
+  if (onPath) return onPath;
   const apt = await which('apt-get');
   if (!apt || process.getuid?.() !== 0) {
-    throw new StackError('etcd is not installed', 'install it (Debian/Ubuntu: apt-get install etcd-server) or set FIREDRILL_ETCD_BIN');
+    throw new StackError('etcd is not installed and Go is not there to build it',
+      'install Go >= 1.24, or etcd (Debian/Ubuntu: apt-get install etcd-server), or set FIREDRILL_ETCD_BIN');
   }
   return withLock(cacheRoot(), 'apt', async () => {
     const again = await which('etcd');
