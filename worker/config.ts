@@ -7,7 +7,7 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   FIREDRILL_TASK_QUEUE: z.string().min(1).default('firedrill'),
   KUBECONFIG: z.string().optional(),
-  FIREDRILL_REPORT_DIR: z.string().min(1).default('reports'),
+  FIREDRILL_REPORT_DIR: z.string().min(1).optional(),
   FIREDRILL_TEMPORAL_UI: z.string().url().optional(),
   FIREDRILL_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Node the worker runs on (set from the downward API in deploy/): plan refuses to drill it away. */

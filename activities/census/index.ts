@@ -1,0 +1,102 @@
+/**
+ * The blast-radius plan: what `firedrill plan --json` prints and the preflight phase records.
+ *
+ * JSON shape (schemaVersion "firedrill.dev/plan/v1"); CPU in millicores, memory in bytes:
+ *
+ * {
+ *   schemaVersion: "firedrill.dev/plan/v1",
+ *   takenAt:   ISO time the cluster was read,
+ *   cluster:   { server, context? }                      the API server the census read
+ *   drill:     drill name;   fault: "cordon" | "drain" | "power-loss"
+ *   target: {
+ *     description   e.g. "zone zone-a (topology.kubernetes.io/zone)"
+ *     zoneLabel     label used for per-zone counts
+ *     nodes[]       { name, zone?, unschedulable }      the nodes the drill takes away
+ *     clusterNodes, fraction (target/cluster), wholeCluster
+ *     zones[]       { zone ('' = no label), nodes, targetNodes }
+ *   },
+ *   workloads[]:  { kind, namespace, name, desired, ready, readyInTarget, readyOutside,
+ *                   podsInTarget, losesAll, watched }   Deployments, StatefulSets, DaemonSets and
+ *                                                       stand-alone ReplicaSets (a Deployment's
+ *                                                       ReplicaSet pods count for the Deployment)
+ *   losesAll[]:   { kind, namespace, name }             every ready replica is in the target
+ *   daemonSets[]: { namespace, name, desired, podsInTarget }   ignored by a drain
+ *   pdbs[]:       { namespace, name, podsInTarget, disruptionsAllowed, blocking, reason }
+ *                                                       PDBs with evictable pods in the target;
+ *                                                       blocking = podsInTarget > disruptionsAllowed
+ *   zoneBoundVolumes[]: { name, zone, claim?, pods[] }  PVs that can only attach inside the target,
+ *                                                       with the pods ("ns/name") that cannot move
+ *   notEvicted[]:    { namespace, pod, node, reason }   protected namespaces, mirror pods
+ *   unmanagedPods[]: { namespace, pod, node, reason }   no controller: deleted for good by a drain
+ *   placement: {
+ *     worker:     { node?, inside: true | false | null (unknown) }
+ *     temporal:   { nodes[], inside[] (those in the target), known }
+ *     monitoring[]: { kind, namespace, name, found, readyInTarget, readyOutside,
+ *                     inside: "all" | "some" | "none" }
+ *   },
+ *   capacity: {
+ *     mustMove: { cpuMilli, memoryBytes, pods }       requests of the pods that must move
+ *     outside:  { nodes, allocatable, requested, free }  schedulable nodes outside the target
+ *     pending[]: { namespace, pod, owner, cause: "pinned" | "capacity", reason }
+ *     pinned:   pods no node outside the target may take;  fits: nothing stays Pending
+ *     method:   how the estimate is made (first-fit decreasing; what it ignores)
+ *   },
+ *   warnings[]: strings that do not refuse the drill,
+ *   verdict:    { allowed, reasons[] }                  the blast-radius guards
+ * }
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { PlanSummary } from '../../report/result.js';
+import { computeCensus } from './compute.js';
+import { guardVerdict } from './guards.js';
+import { fetchSnapshot, type SnapshotOptions } from './snapshot.js';
+import type { CensusSpec, Plan, Where } from './types.js';
+
+export { computeCensus } from './compute.js';
+export { guardVerdict } from './guards.js';
+export { formatPlan } from './format.js';
+export { fetchSnapshot, type SnapshotOptions } from './snapshot.js';
+export { loadKubeConfig } from './kubeconfig.js';
+export { CensusError, ClusterRequestError, ClusterUnreachableError, KubeConfigError, PermissionError } from './errors.js';
+export { compileSelector } from './selectors.js';
+export type * from './model.js';
+export type * from './types.js';
+
+export const PLAN_SCHEMA_VERSION: Plan['schemaVersion'] = 'firedrill.dev/plan/v1';
+
+/** Reads the cluster (read-only), takes the census and judges it against the drill's guards. */
+export async function planDrill(spec: CensusSpec, kc: KubeConfig, where: Where = {}, options?: SnapshotOptions): Promise<Plan> {
+  const snapshot = await fetchSnapshot(kc, options);
+  const census = computeCensus(spec, snapshot, where);
+  return {
+    schemaVersion: PLAN_SCHEMA_VERSION,
+    takenAt: snapshot.takenAt,
+    cluster: { server: snapshot.server, context: snapshot.context },
+    ...census,
+    verdict: guardVerdict(spec, census),
+  };
+}
+
+/** The predicted impact a drill result keeps: the workloads the target touches, not the whole cluster. */
+export function toPlanSummary(plan: Plan): PlanSummary {
+  return {
+    targetNodes: plan.target.nodes.map((n) => ({ name: n.name, zone: n.zone, unschedulable: n.unschedulable })),
+    clusterNodes: plan.target.clusterNodes,
+    workloads: plan.workloads
+      .filter((w) => w.podsInTarget > 0 || w.watched)
+      .map((w) => ({
+        kind: w.kind,
+        namespace: w.namespace,
+        name: w.name,
+        desired: w.desired,
+        readyInTarget: w.readyInTarget,
+        readyOutside: w.readyOutside,
+        losesAll: w.losesAll,
+      })),
+    losesAll: plan.losesAll.map((w) => ({ ...w })),
+    blockingPdbs: plan.pdbs.filter((p) => p.blocking).map((p) => ({ namespace: p.namespace, name: p.name, reason: p.reason })),
+    zoneBoundVolumes: plan.zoneBoundVolumes.map((v) => ({ ...v, pods: [...v.pods] })),
+    pendingAfterMove: plan.capacity.pending.map((p) => `${p.namespace}/${p.pod}: ${p.reason}`),
+    verdict: { allowed: plan.verdict.allowed, reasons: [...plan.verdict.reasons] },
+  };
+}

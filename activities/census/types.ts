@@ -1,0 +1,163 @@
+import type { DrillSpec } from '../../drills/schema/index.js';
+import type { Resources, WorkloadKind } from './model.js';
+
+// What the census produces. Plain JSON data: it is printed by `firedrill plan --json`, returned by
+// the preflight activity and summarised into the drill result.
+
+/** The part of a drill the census reads; probes only mark which workloads the drill watches. */
+export type CensusSpec = Pick<DrillSpec, 'metadata' | 'target' | 'fault' | 'safety'> & Partial<Pick<DrillSpec, 'probes'>>;
+
+/** Where the drill's own machinery runs; unknown (e.g. outside the cluster) when absent. */
+export interface Where {
+  workerNode?: string;
+  temporalNodes?: string[];
+}
+
+export interface WorkloadKey {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+}
+
+export interface TargetNode {
+  name: string;
+  zone?: string;
+  unschedulable: boolean;
+}
+
+export interface ZoneCount {
+  /** Value of the zone label; '' for nodes without it. */
+  zone: string;
+  nodes: number;
+  targetNodes: number;
+}
+
+export interface TargetCensus {
+  /** Human summary, e.g. `zone zone-a (topology.kubernetes.io/zone)`. */
+  description: string;
+  zoneLabel: string;
+  nodes: TargetNode[];
+  clusterNodes: number;
+  /** targetNodes / clusterNodes (0 for an empty cluster). */
+  fraction: number;
+  wholeCluster: boolean;
+  zones: ZoneCount[];
+}
+
+export interface WorkloadCensus extends WorkloadKey {
+  desired: number;
+  ready: number;
+  readyInTarget: number;
+  readyOutside: number;
+  /** Pods (ready or not) scheduled on target nodes. */
+  podsInTarget: number;
+  losesAll: boolean;
+  /** Named by a kubernetes probe of the drill. */
+  watched: boolean;
+}
+
+export interface DaemonSetCensus {
+  namespace: string;
+  name: string;
+  desired: number;
+  podsInTarget: number;
+}
+
+export interface PdbCensus {
+  namespace: string;
+  name: string;
+  podsInTarget: number;
+  disruptionsAllowed: number;
+  blocking: boolean;
+  reason: string;
+}
+
+export interface ZoneBoundVolume {
+  name: string;
+  /** Zone(s) of the nodes the volume can attach to, comma-separated. */
+  zone: string;
+  /** `namespace/name` of the bound claim. */
+  claim?: string;
+  /** `namespace/name` of the pods mounting the claim. */
+  pods: string[];
+}
+
+export interface PodRef {
+  namespace: string;
+  pod: string;
+  node: string;
+  reason: string;
+}
+
+export interface PendingPod {
+  namespace: string;
+  pod: string;
+  /** `Kind/name` of the workload that recreates it. */
+  owner: string;
+  /** `pinned`: no node outside the target may ever take it; `capacity`: none has room left. */
+  cause: 'pinned' | 'capacity';
+  reason: string;
+}
+
+export interface CapacityCensus {
+  /** Requests of the pods that must move (pods = how many). */
+  mustMove: Resources;
+  outside: {
+    /** Schedulable nodes outside the target. */
+    nodes: number;
+    allocatable: Resources;
+    requested: Resources;
+    free: Resources;
+  };
+  pending: PendingPod[];
+  pinned: number;
+  fits: boolean;
+  method: string;
+}
+
+export interface MonitoringPlacement extends WorkloadKey {
+  found: boolean;
+  readyInTarget: number;
+  readyOutside: number;
+  /** all: every ready replica is in the target (monitoring goes blind); some: part of it. */
+  inside: 'all' | 'some' | 'none';
+}
+
+export interface Placement {
+  worker: { node?: string; inside: boolean | null };
+  temporal: { nodes: string[]; inside: string[]; known: boolean };
+  monitoring: MonitoringPlacement[];
+}
+
+export interface Census {
+  drill: string;
+  fault: DrillSpec['fault']['mode'];
+  target: TargetCensus;
+  workloads: WorkloadCensus[];
+  losesAll: WorkloadKey[];
+  daemonSets: DaemonSetCensus[];
+  pdbs: PdbCensus[];
+  zoneBoundVolumes: ZoneBoundVolume[];
+  /** Pods on target nodes a drain leaves in place: protected namespaces, mirror pods. */
+  notEvicted: PodRef[];
+  /** Pods on target nodes no controller recreates: a drain deletes them for good. */
+  unmanagedPods: PodRef[];
+  placement: Placement;
+  capacity: CapacityCensus;
+  /** Things worth a look that do not refuse the drill. */
+  warnings: string[];
+}
+
+/** The blast-radius guards' answer. */
+export interface Verdict {
+  allowed: boolean;
+  reasons: string[];
+}
+
+/** The census with its verdict: the versioned document `firedrill plan --json` prints (see index.ts). */
+export interface Plan extends Census {
+  schemaVersion: 'firedrill.dev/plan/v1';
+  takenAt: string;
+  cluster: { server: string; context?: string };
+  verdict: Verdict;
+}

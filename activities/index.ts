@@ -1,0 +1,94 @@
+import type * as k8s from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { DrillSpec, WorkloadRef } from '../drills/schema/index.js';
+import type { DrillResult, PlanSummary } from '../report/result.js';
+import { writeReports, type ReportFormat } from '../report/write.js';
+import { planDrill, toPlanSummary } from './census/index.js';
+import { createInjectFault, type InjectInput } from './faults/inject.js';
+import { createListMarkedRuns, createRestoreNodes } from './faults/restore.js';
+import { createNotifier, type NotifyEvent } from './notify.js';
+import { createObserve, type ObserveInput } from './probes/observe.js';
+
+// Every side effect of a drill lives here, built from injected dependencies (the worker is the
+// one place that creates real clients). Activities carry out; the workflow decides.
+
+export interface ActivityDeps {
+  /** KubeConfig for a drill's kube context (undefined = the default context). */
+  kubeFor: (context?: string) => k8s.KubeConfig;
+  log: Logger;
+  /** For the janitor: is a run still open? */
+  temporal?: Client;
+  /** Overrides the drill's report.outDir (FIREDRILL_REPORT_DIR). */
+  reportDir?: string;
+  env?: Record<string, string | undefined>;
+  fetch?: typeof fetch;
+  workerNode?: string;
+}
+
+export interface PreflightResult {
+  summary: PlanSummary;
+  targetNodes: string[];
+  /** Workloads with ready replicas in the target: their capacity recovery is measured. */
+  watched: WorkloadRef[];
+  cluster: { server?: string; context?: string };
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const notifier = createNotifier({ env: deps.env ?? process.env, log: deps.log, fetch: deps.fetch });
+  return {
+    async preflight(input: { spec: DrillSpec }): Promise<PreflightResult> {
+      const kc = deps.kubeFor(input.spec.target.context);
+      const plan = await planDrill(input.spec, kc, { workerNode: deps.workerNode });
+      const watched = plan.workloads
+        .filter((w) => w.kind !== 'DaemonSet' && w.readyInTarget > 0)
+        .map((w) => ({ kind: w.kind, namespace: w.namespace, name: w.name }) as WorkloadRef);
+      return {
+        summary: toPlanSummary(plan),
+        targetNodes: plan.target.nodes.map((n) => n.name),
+        watched,
+        cluster: { server: kc.getCurrentCluster()?.server, context: input.spec.target.context },
+      };
+    },
+
+    async injectFault(input: InjectInput & { context?: string }): ReturnType<ReturnType<typeof createInjectFault>> {
+      return createInjectFault(deps.kubeFor(input.context))(input);
+    },
+
+    async observe(input: ObserveInput & { context?: string }): ReturnType<ReturnType<typeof createObserve>> {
+      return createObserve({ kc: deps.kubeFor(input.context), fetch: deps.fetch })(input);
+    },
+
+    async restoreNodes(input: { runId: string; context?: string }): ReturnType<ReturnType<typeof createRestoreNodes>> {
+      return createRestoreNodes(deps.kubeFor(input.context))(input);
+    },
+
+    async listMarkedRuns(input: { context?: string } = {}): ReturnType<ReturnType<typeof createListMarkedRuns>> {
+      return createListMarkedRuns(deps.kubeFor(input.context))();
+    },
+
+    /** True while the workflow run that marked nodes can still restore them itself. */
+    async isRunOpen(input: { workflowId: string; runId: string }): Promise<boolean> {
+      if (!deps.temporal) throw new Error('the janitor needs a Temporal client');
+      try {
+        const d = await deps.temporal.workflow.getHandle(input.workflowId, input.runId).describe();
+        return d.status.name === 'RUNNING';
+      } catch (err) {
+        if ((err as Error).name === 'WorkflowNotFoundError') return false;
+        throw err;
+      }
+    },
+
+    async writeReport(input: { result: DrillResult; formats: ReportFormat[]; outDir?: string }): Promise<{ dir: string; files: string[]; warnings: string[] }> {
+      const out = await writeReports(input.result, { outDir: deps.reportDir ?? input.outDir ?? 'reports', formats: input.formats });
+      for (const w of out.warnings) deps.log.warn({ drill: input.result.drill.name }, w);
+      return out;
+    },
+
+    async notify(event: NotifyEvent): Promise<void> {
+      await notifier.notify(event);
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,67 @@
+import * as k8s from '@kubernetes/client-node';
+import type { WorkloadRef } from '../../drills/schema/index.js';
+
+// Kubernetes capacity recovery: a workload has recovered when it again has its desired number
+// of ready replicas, all of them outside the target.
+
+export interface CapacityState {
+  workload: WorkloadRef;
+  desired: number;
+  readyOutside: number;
+  recovered: boolean;
+  error?: string;
+}
+
+async function readWorkload(apps: k8s.AppsV1Api, w: WorkloadRef): Promise<{ desired: number; selector?: k8s.V1LabelSelector }> {
+  const { name, namespace } = w;
+  switch (w.kind) {
+    case 'Deployment': {
+      const d = await apps.readNamespacedDeployment({ name, namespace });
+      return { desired: d.spec?.replicas ?? 1, selector: d.spec?.selector };
+    }
+    case 'StatefulSet': {
+      const s = await apps.readNamespacedStatefulSet({ name, namespace });
+      return { desired: s.spec?.replicas ?? 1, selector: s.spec?.selector };
+    }
+    case 'ReplicaSet': {
+      const r = await apps.readNamespacedReplicaSet({ name, namespace });
+      return { desired: r.spec?.replicas ?? 1, selector: r.spec?.selector };
+    }
+    case 'DaemonSet': {
+      const d = await apps.readNamespacedDaemonSet({ name, namespace });
+      return { desired: d.status?.desiredNumberScheduled ?? 0, selector: d.spec?.selector };
+    }
+  }
+}
+
+export function selectorString(sel: k8s.V1LabelSelector | undefined): string {
+  const parts = Object.entries(sel?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel?.matchExpressions ?? []) {
+    const values = (e.values ?? []).join(',');
+    if (e.operator === 'In') parts.push(`${e.key} in (${values})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${values})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  }
+  return parts.join(',');
+}
+
+export function isReady(pod: k8s.V1Pod): boolean {
+  return !pod.metadata?.deletionTimestamp && (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+}
+
+export async function capacityCheck(kc: k8s.KubeConfig, workloads: WorkloadRef[], targetNodes: Set<string>): Promise<CapacityState[]> {
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  return Promise.all(workloads.map(async (w): Promise<CapacityState> => {
+    try {
+      const { desired, selector } = await readWorkload(apps, w);
+      const pods = await core.listNamespacedPod({ namespace: w.namespace, labelSelector: selectorString(selector) });
+      const readyOutside = pods.items.filter((p) => isReady(p) && !targetNodes.has(p.spec?.nodeName ?? '')).length;
+      const recovered = readyOutside >= desired;
+      return { workload: w, desired, readyOutside, recovered, ...(recovered ? {} : { error: `${readyOutside}/${desired} ready outside the target` }) };
+    } catch (err) {
+      return { workload: w, desired: 0, readyOutside: 0, recovered: false, error: String((err as Error).message).slice(0, 160) };
+    }
+  }));
+}

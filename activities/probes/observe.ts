@@ -1,0 +1,197 @@
+import { CancelledFailure, Context } from '@temporalio/activity';
+import type * as k8s from '@kubernetes/client-node';
+import type { ProbeSpec, RpoProbeSpec, WorkloadRef } from '../../drills/schema/index.js';
+import type { ProbeSegment } from '../../report/result.js';
+import { checkFor, readMarkers, writeMarker, type CheckDeps } from './checks.js';
+import { capacityCheck } from './capacity.js';
+import { SegmentBuilder } from './segments.js';
+
+// The probes engine: one long-running, heartbeating activity per drill phase. It returns
+// compact timeline segments (state changes), so an hour at one-second intervals costs the
+// workflow history a few events, not thousands. It resumes from its last heartbeat when a
+// worker dies, and ends early on a guardrail or, in failback, once everything is steady.
+
+export interface ObserveInput {
+  mode: 'baseline' | 'hold' | 'failback';
+  probes: ProbeSpec[];
+  /** Longest time to observe. */
+  durationMs: number;
+  /** End as soon as every probe holds steady state (baseline and failback). */
+  stopWhenSteady?: boolean;
+  guardrails?: { probeFailingLongerThanMs?: number; maxErrorBudget?: number };
+  capacity?: { workloads: WorkloadRef[]; targetNodes: string[]; intervalMs: number };
+}
+
+export interface RpoReadback {
+  probe: string;
+  acknowledged: number;
+  missing: number;
+  firstMissingAt: string | null;
+  lastMissingAt: string | null;
+  error?: string;
+}
+
+export interface ObserveResult {
+  startedAt: string;
+  endedAt: string;
+  probes: Array<{ name: string; segments: ProbeSegment[]; failed: number; total: number }>;
+  capacity: Array<{ workload: WorkloadRef; desired: number; segments: ProbeSegment[] }>;
+  rpo: RpoReadback[];
+  stoppedBy?: { kind: 'guardrail' | 'steady' | 'cancelled'; message: string };
+  /** Times the activity resumed after a worker loss (each leaves a gap in the timeline). */
+  resumes: number;
+}
+
+interface Checkpoint {
+  startedAt: number;
+  probes: Record<string, ProbeSegment[]>;
+  capacity: Record<string, ProbeSegment[]>;
+  acked: Record<string, Array<[number, number]>>;
+  seq: Record<string, number>;
+  resumes: number;
+}
+
+const key = (w: WorkloadRef) => `${w.kind}/${w.namespace}/${w.name}`;
+
+/** True when the newest uninterrupted healthy run has lasted at least stableFor. */
+export function isSteady(b: SegmentBuilder, stableForMs: number, now: number): boolean {
+  const last = b.segments.at(-1);
+  if (!last || !last.healthy) return false;
+  return Math.max(Date.parse(last.to), now - 1) - Date.parse(last.from) >= stableForMs;
+}
+
+export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
+  return async function observe(input: ObserveInput): Promise<ObserveResult> {
+    const ctx = Context.current();
+    const prior = ctx.info.heartbeatDetails as Checkpoint | undefined;
+    const cp: Checkpoint = prior
+      ? { ...prior, resumes: prior.resumes + 1 }
+      : { startedAt: Date.now(), probes: {}, capacity: {}, acked: {}, seq: {}, resumes: 0 };
+    const deadline = cp.startedAt + input.durationMs;
+    const builders = new Map(input.probes.map((p) => [p.name, new SegmentBuilder(cp.probes[p.name])]));
+    const capBuilders = new Map((input.capacity?.workloads ?? []).map((w) => [key(w), new SegmentBuilder(cp.capacity[key(w)])]));
+    const desired = new Map<string, number>();
+    let stoppedBy: ObserveResult['stoppedBy'];
+    const stop = new AbortController();
+    const finish = (why: NonNullable<ObserveResult['stoppedBy']>) => {
+      if (!stoppedBy) stoppedBy = why;
+      stop.abort();
+    };
+    ctx.cancellationSignal.addEventListener('abort', () => finish({ kind: 'cancelled', message: 'cancelled by the workflow' }));
+
+    const waitUntil = (t: number) => new Promise<void>((resolve) => {
+      const ms = Math.max(0, Math.min(t, deadline) - Date.now());
+      const timer = setTimeout(resolve, ms);
+      stop.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
+
+    const loop = async (intervalMs: number, tick: (at: number) => Promise<void>) => {
+      while (!stop.signal.aborted && Date.now() < deadline) {
+        const at = Date.now();
+        await tick(at);
+        await waitUntil(at + intervalMs);
+      }
+    };
+
+    const probeLoops = input.probes.map((p) => {
+      const b = builders.get(p.name) as SegmentBuilder;
+      if (p.type === 'rpo') {
+        const acked = (cp.acked[p.name] ??= []);
+        return loop(p.interval, async (at) => {
+          const seq = (cp.seq[p.name] = (cp.seq[p.name] ?? 0) + 1);
+          const o = await writeMarker(p, deps.fetch ?? fetch, seq, at);
+          if (o.ok) acked.push([seq, at]);
+          b.add(at, o.ok, o.error);
+        });
+      }
+      const check = checkFor(p, deps);
+      return loop(p.interval, async (at) => {
+        const o = await check();
+        b.add(at, o.ok, o.error);
+      });
+    });
+
+    const cap = input.capacity;
+    const capacityLoop = cap && cap.workloads.length && deps.kc
+      ? loop(cap.intervalMs, async (at) => {
+        const states = await capacityCheck(deps.kc as k8s.KubeConfig, cap.workloads, new Set(cap.targetNodes));
+        for (const s of states) {
+          desired.set(key(s.workload), s.desired);
+          capBuilders.get(key(s.workload))?.add(at, s.recovered, s.error);
+        }
+      })
+      : Promise.resolve();
+
+    const expectedTotal = input.probes.reduce((n, p) => n + Math.max(1, Math.floor(input.durationMs / p.interval)), 0);
+    const supervisor = loop(250, async (now) => {
+      const snapshot: Checkpoint = {
+        ...cp,
+        probes: Object.fromEntries([...builders].map(([n, b]) => [n, b.segments])),
+        capacity: Object.fromEntries([...capBuilders].map(([n, b]) => [n, b.segments])),
+      };
+      ctx.heartbeat(snapshot);
+      const g = input.guardrails;
+      if (g?.probeFailingLongerThanMs !== undefined) {
+        for (const [name, b] of builders) {
+          if (b.failingSince !== undefined && now - b.failingSince > g.probeFailingLongerThanMs) {
+            finish({ kind: 'guardrail', message: `probe ${name} failing for more than ${Math.round(g.probeFailingLongerThanMs / 1000)} s` });
+          }
+        }
+      }
+      if (g?.maxErrorBudget !== undefined) {
+        const failed = [...builders.values()].reduce((n, b) => n + b.failed, 0);
+        // The budget is a share of the observations the whole window will make, not of those so far.
+        if (failed > g.maxErrorBudget * expectedTotal) {
+          finish({ kind: 'guardrail', message: `error budget spent: ${failed} failed observations of ${expectedTotal} planned (limit ${g.maxErrorBudget})` });
+        }
+      }
+      if (input.stopWhenSteady && input.probes.every((p) => isSteady(builders.get(p.name) as SegmentBuilder, p.tolerance.stableFor, now))) {
+        finish({ kind: 'steady', message: 'every probe holds steady state' });
+      }
+    });
+
+    await Promise.all([...probeLoops, capacityLoop, supervisor]);
+
+    const rpo: RpoReadback[] = [];
+    if (input.mode === 'hold' && stoppedBy?.kind !== 'cancelled') {
+      for (const p of input.probes.filter((q): q is RpoProbeSpec => q.type === 'rpo')) {
+        rpo.push(await readback(p, cp.acked[p.name] ?? [], deps));
+      }
+    }
+    const result: ObserveResult = {
+      startedAt: new Date(cp.startedAt).toISOString(),
+      endedAt: new Date().toISOString(),
+      probes: input.probes.map((p) => {
+        const b = builders.get(p.name) as SegmentBuilder;
+        return { name: p.name, segments: b.segments, failed: b.failed, total: b.total };
+      }),
+      capacity: (cap?.workloads ?? []).map((w) => ({
+        workload: w,
+        desired: desired.get(key(w)) ?? 0,
+        segments: (capBuilders.get(key(w)) as SegmentBuilder).segments,
+      })),
+      rpo,
+      ...(stoppedBy ? { stoppedBy } : {}),
+      resumes: cp.resumes,
+    };
+    // Cancelled (operator abort): hand the timeline so far back with the cancellation.
+    if (stoppedBy?.kind === 'cancelled') throw new CancelledFailure('observation cancelled', [result]);
+    return result;
+  };
+}
+
+async function readback(p: RpoProbeSpec, acked: Array<[number, number]>, deps: CheckDeps): Promise<RpoReadback> {
+  const have = await readMarkers(p, deps.fetch ?? fetch);
+  if (!(have instanceof Set)) {
+    return { probe: p.name, acknowledged: acked.length, missing: 0, firstMissingAt: null, lastMissingAt: null, error: have.error };
+  }
+  const lost = acked.filter(([seq]) => !have.has(seq));
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  return {
+    probe: p.name,
+    acknowledged: acked.length,
+    missing: lost.length,
+    firstMissingAt: iso(lost[0]?.[1]),
+    lastMissingAt: iso(lost.at(-1)?.[1]),
+  };
+}

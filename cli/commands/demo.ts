@@ -1,0 +1,83 @@
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import type { Command } from 'commander';
+import { applyManifestFile } from '../../devstack/apply.js';
+import { projectRoot } from '../../devstack/paths.js';
+import { stackPorts } from '../../devstack/ports.js';
+import { loadKubeConfig, stackUp } from '../../devstack/stack.js';
+import { waitFor } from '../../devstack/procs.js';
+import { formatProblem, loadDrillFile } from '../../drills/load.js';
+import { startSimulator } from '../../simulator/server.js';
+import { loadConfig } from '../../worker/config.js';
+import { createLogger } from '../../worker/logger.js';
+import { createDrillWorker } from '../../worker/worker.js';
+import { exitCodeFor, followDrill, startDrill, summaryLines } from '../drill-client.js';
+import { UsageError } from '../errors.js';
+import { progressPrinter } from '../progress.js';
+import { printEntry } from './run.js';
+
+export const DEMO_DRILL = path.join(projectRoot, 'drills', 'pangyo-zone-loss.yaml');
+export const DEMO_WORKLOAD = path.join(projectRoot, 'demo', 'workload.yaml');
+
+/** Waits until every Deployment and StatefulSet in the namespace has all its replicas ready. */
+export async function waitWorkloadReady(kc: k8s.KubeConfig, namespace: string, timeoutMs = 120_000): Promise<void> {
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  let last = '';
+  await waitFor(`the workloads in ${namespace}`, async () => {
+    const [d, s] = await Promise.all([apps.listNamespacedDeployment({ namespace }), apps.listNamespacedStatefulSet({ namespace })]);
+    const pending = [...d.items, ...s.items]
+      .filter((w) => (w.status?.readyReplicas ?? 0) < (w.spec?.replicas ?? 1))
+      .map((w) => `${w.metadata?.name} ${w.status?.readyReplicas ?? 0}/${w.spec?.replicas ?? 1}`);
+    last = pending.join(', ');
+    return pending.length === 0;
+  }, timeoutMs, async () => `not ready: ${last}`);
+}
+
+export function registerDemo(program: Command): void {
+  program.command('demo')
+    .description('bring up the embedded stack, apply the sample workload, run the Pangyo-style zone-loss drill with an in-process worker and the service simulator, and write its report to reports/')
+    .option('--json', 'print the drill result as JSON at the end')
+    .option('--nodes-per-zone <n>', 'simulated nodes per zone', (v) => Number(v), 4)
+    .action(async (opts: { json?: boolean; nodesPerZone: number }) => {
+      const progress = progressPrinter('demo');
+      const up = await stackUp({ nodesPerZone: opts.nodesPerZone, progress });
+      progress(`stack ready (Temporal ${up.status.temporalAddress}, UI ${up.status.temporalUiUrl})`);
+      const kc = loadKubeConfig();
+      progress(`applied ${(await applyManifestFile(kc, DEMO_WORKLOAD)).length} objects of the sample workload`);
+      await waitWorkloadReady(kc, 'demo');
+      progress('sample workload ready');
+
+      const loaded = await loadDrillFile(DEMO_DRILL);
+      if (!loaded.ok) throw new UsageError(loaded.problems.map(formatProblem).join('\n'));
+      const sim = await startSimulator({ kc, port: stackPorts().simulator, namespaces: ['demo'] });
+      progress(`service simulator on ${sim.url}`);
+      const config = loadConfig({
+        ...process.env,
+        TEMPORAL_ADDRESS: up.status.temporalAddress,
+        FIREDRILL_TASK_QUEUE: 'firedrill-demo',
+        KUBECONFIG: up.status.kubeconfig,
+        FIREDRILL_LOG_LEVEL: process.env.FIREDRILL_LOG_LEVEL ?? 'warn',
+      });
+      const dw = await createDrillWorker(config, createLogger({ level: config.FIREDRILL_LOG_LEVEL }));
+      try {
+        const result = await dw.worker.runUntil(async () => {
+          const handle = await startDrill(dw.client, {
+            address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FIREDRILL_TASK_QUEUE, uiUrl: up.status.temporalUiUrl,
+          }, loaded.spec, loaded.sha256, { approvedBy: 'demo' });
+          progress(`drill started: ${handle.workflowId} (watch it in the Temporal UI)`);
+          return followDrill(handle, (e) => printEntry(e, false));
+        });
+        const dir = path.join(process.env.FIREDRILL_REPORT_DIR ?? loaded.spec.report.outDir, result.drill.name, result.run.workflowId);
+        if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else {
+          process.stdout.write(`\n${summaryLines(result).join('\n')}\n`);
+          process.stdout.write(`\nreport: ${dir}/ (result.json, report.md, report.html); history: ${path.dirname(path.dirname(dir))}/index.html\n`);
+          process.stdout.write('the stack keeps running: `firedrill dev down` stops it\n');
+        }
+        process.exitCode = exitCodeFor(result);
+      } finally {
+        await sim.close();
+        await dw.close();
+      }
+    });
+}

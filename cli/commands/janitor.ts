@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import type { JanitorReport } from '../../workflows/index.js';
+import { connect } from '../drill-client.js';
+import { resolveConfig, temporalTarget } from '../env.js';
+
+export function registerJanitor(program: Command): void {
+  program.command('janitor')
+    .description('restore nodes still marked by drill runs that are no longer running (terminated runs); a worker must be running')
+    .option('--dry-run', 'only list what would be restored')
+    .option('--json', 'print the janitor report as JSON')
+    .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
+      const target = temporalTarget(resolveConfig());
+      const { client, close } = await connect(target);
+      try {
+        const report = await client.workflow.execute('janitorWorkflow', {
+          taskQueue: target.taskQueue,
+          workflowId: `firedrill-janitor-${Date.now()}`,
+          args: [{ dryRun: Boolean(opts.dryRun) }],
+        }) as JanitorReport;
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+          return;
+        }
+        const verb = report.dryRun ? 'would restore' : 'restored';
+        process.stdout.write(`checked ${report.checkedRuns} marked run(s)\n`);
+        for (const r of report.restored) process.stdout.write(`${verb} ${r.nodes.length} node(s) of ${r.workflowId || r.runId}: ${r.nodes.join(', ')}\n`);
+        for (const r of report.leftToOpenRuns) process.stdout.write(`left ${r.nodes.length} node(s) to the running drill ${r.workflowId}\n`);
+      } finally {
+        await close();
+      }
+    });
+}

@@ -1,0 +1,120 @@
+import { readFile, stat } from 'node:fs/promises';
+import { Command, type CommanderError } from 'commander';
+import { verifyResult } from '../../report/evidence.js';
+import { parseResultJson } from '../../report/schema.js';
+import { findResultFileByRunId } from '../../report/store.js';
+import { findPreviousResult, parseFormats, REPORT_FORMATS, writeHistoryIndex, writeReports } from '../../report/write.js';
+import type { DrillResult } from '../../report/result.js';
+import { UsageError } from '../errors.js';
+
+// `firedrill report`: render a stored drill result, verify its evidence hash, rebuild the
+// history index. Bad input (missing file, not a result, unknown format) is a one-line message
+// and exit 2, never a stack trace.
+
+function reportDir(out?: string): string {
+  return out ?? process.env.FIREDRILL_REPORT_DIR ?? 'reports';
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function readResult(file: string): Promise<DrillResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const parsed = parseResultJson(text, file);
+  if (!parsed.ok) throw new UsageError(parsed.message);
+  return parsed.result;
+}
+
+/** A result.json path, or a workflow id looked up under the reports directory. */
+async function resolveResult(ref: string, dir: string): Promise<string> {
+  if (await isFile(ref)) return ref;
+  if (ref.endsWith('.json')) throw new UsageError(`no such file: ${ref}`);
+  const found = await findResultFileByRunId(dir, ref);
+  if (found && (await isFile(found))) return found;
+  throw new UsageError(`no result for run id "${ref}" under ${dir} (looked for ${dir}/<drill>/${ref}/result.json); pass a result.json path or set --out / FIREDRILL_REPORT_DIR`);
+}
+
+function print(lines: string[], stream: NodeJS.WriteStream = process.stdout): void {
+  if (lines.length) stream.write(`${lines.join('\n')}\n`);
+}
+
+/** Commander's own usage errors (missing argument, unknown option) also exit 2. */
+function usageExit(err: CommanderError): never {
+  process.exit(err.exitCode === 0 ? 0 : 2);
+}
+
+export function registerReport(program: Command): void {
+  const report = program.command('report')
+    .description('write the reports of a drill run (JSON, Markdown, HTML, PDF) and rebuild the history index')
+    .argument('<run-id|result.json>', 'a result.json file, or a workflow id whose result is stored under the reports directory')
+    .option('--format <list>', `comma-separated formats: ${REPORT_FORMATS.join(',')} (default: all; result.json is always written)`)
+    .option('--out <dir>', 'reports directory (default: $FIREDRILL_REPORT_DIR or ./reports)')
+    .addHelpText('after', `
+Files are written to <out>/<drill>/<workflow id>/ as result.json, report.md, report.html and
+report.pdf, and <out>/index.html (+ index.json) is rebuilt to list every run. The report compares
+the run with the previous run of the same drill found under <out>. The PDF needs Chromium
+(/usr/bin/chromium, or FIREDRILL_CHROMIUM); without it the other formats are still written.
+
+Examples:
+  firedrill report reports/zone-a-loss/drill-zone-a-loss-20261103/result.json --format html,pdf
+  firedrill report drill-zone-a-loss-20261103 --out ./reports
+  firedrill report verify result.json
+  firedrill report history --json`)
+    .exitOverride(usageExit)
+    .action(async (ref: string, opts: { format?: string; out?: string }) => {
+      const formats = parseFormats(opts.format ?? REPORT_FORMATS.join(','));
+      if (!formats.ok) throw new UsageError(formats.message);
+      const dir = reportDir(opts.out);
+      const result = await readResult(await resolveResult(ref, dir));
+      const previous = await findPreviousResult(dir, result.drill.name, result.run.startedAt);
+      const written = await writeReports(result, { outDir: dir, formats: formats.formats, previous });
+      print(written.files.map((f) => `wrote ${f}`));
+      print(written.warnings.map((w) => `warning: ${w}`), process.stderr);
+    });
+
+  report.command('verify')
+    .description('check that a result.json still matches its recorded sha256 (exit 0 match, 1 mismatch)')
+    .argument('<result.json>', 'the result file to check')
+    .addHelpText('after', `
+The hash is sha256 over the canonical JSON (keys sorted at every depth) of the result without
+its "evidence" field. Exit 0: the content matches evidence.resultSha256. Exit 1: it does not (or
+the result was never sealed); both hashes are printed. Exit 2: the file is missing or not a result.`)
+    .exitOverride(usageExit)
+    .action(async (file: string) => {
+      const v = verifyResult(await readResult(file));
+      print([
+        `${v.ok ? 'ok' : 'MISMATCH'}: ${file}`,
+        `  recorded: ${v.expected ?? '(not sealed)'}`,
+        `  content:  ${v.actual}`,
+      ]);
+      if (!v.ok) process.exitCode = 1;
+    });
+
+  report.command('history')
+    .description('rebuild the history index (every run of every drill, RTO/RPO trend per quarter)')
+    .option('--json', 'print the index as JSON instead of the file names')
+    .option('--out <dir>', 'reports directory (default: $FIREDRILL_REPORT_DIR or ./reports)')
+    .addHelpText('after', `
+Scans <out>/*/*/result.json and writes <out>/index.html and <out>/index.json.`)
+    .exitOverride(usageExit)
+    .action(async function (this: Command) {
+      // --out may have been taken by the parent command's option of the same name.
+      const opts = this.optsWithGlobals<{ json?: boolean; out?: string }>();
+      const dir = reportDir(opts.out);
+      if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw new UsageError(`no reports directory at ${dir}`);
+      const index = await writeHistoryIndex(dir);
+      if (opts.json) process.stdout.write(await readFile(index.files[1]!, 'utf8'));
+      else print(index.files.map((f) => `wrote ${f}`));
+      print(index.warnings.map((w) => `warning: ${w}`), process.stderr);
+    });
+}

@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { createLogger } from '../../worker/logger.js';
+import { createDrillWorker } from '../../worker/worker.js';
+import { resolveConfig } from '../env.js';
+
+export const JANITOR_SCHEDULE_ID = 'firedrill-janitor';
+
+export function registerWorker(program: Command): void {
+  program.command('worker')
+    .description('run a firedrill worker: executes drills and the janitor from the task queue (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, FIREDRILL_TASK_QUEUE, KUBECONFIG)')
+    .option('--no-janitor-schedule', 'do not create the janitor schedule (every 5 minutes) when it is missing')
+    .action(async (opts: { janitorSchedule: boolean }) => {
+      const config = resolveConfig();
+      const log = createLogger();
+      const dw = await createDrillWorker(config, log);
+      if (opts.janitorSchedule) {
+        try {
+          await dw.client.schedule.create({
+            scheduleId: JANITOR_SCHEDULE_ID,
+            spec: { intervals: [{ every: '5 minutes' }] },
+            action: { type: 'startWorkflow', workflowType: 'janitorWorkflow', taskQueue: config.FIREDRILL_TASK_QUEUE, args: [{}] },
+            policies: { overlap: ScheduleOverlapPolicy.SKIP },
+          });
+          log.info({ scheduleId: JANITOR_SCHEDULE_ID }, 'janitor schedule created');
+        } catch (err) {
+          if ((err as Error).name !== 'ScheduleAlreadyRunning') log.warn({ err: (err as Error).message }, 'janitor schedule not created');
+        }
+      }
+      log.info({ taskQueue: config.FIREDRILL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+      const stop = () => dw.worker.shutdown();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await dw.worker.run();
+      await dw.close();
+    });
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { duration } from './duration.js';
+import { httpUrl, nonEmpty } from './names.js';
+import { workloadRefSchema } from './workload.js';
+
+const PROBE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+// Every probe declares how it is judged steady (chaostoolkit's rule: no hypothesis without a
+// tolerance); when the file leaves it out, these defaults are written into the parsed spec.
+const toleranceSchema = z.strictObject({
+  stableFor: duration({ positive: false }).default(5_000),
+  allowedFailures: z.int().min(0).default(0),
+});
+
+const common = {
+  name: z.string().max(63).regex(PROBE_NAME, {
+    message: "probe name must be lowercase letters, digits and '-', starting and ending with a letter or digit",
+  }),
+  interval: duration({ min: 100 }).default(1_000),
+  tolerance: toleranceSchema.prefault({}),
+};
+
+const timeout = duration().default(2_000);
+
+export const httpProbeSchema = z.strictObject({
+  type: z.literal('http'),
+  ...common,
+  url: httpUrl,
+  method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
+  expectStatus: z
+    .array(z.int().min(100).max(599))
+    .min(1, { message: 'expectStatus must list at least one status code' })
+    .default(() => [200]),
+  bodyMatch: z.string().optional(),
+  timeout,
+});
+
+export const kubernetesProbeSchema = z.strictObject({
+  type: z.literal('kubernetes'),
+  ...common,
+  workload: workloadRefSchema,
+  minReady: z.int().min(1),
+});
+
+export const prometheusProbeSchema = z.strictObject({
+  type: z.literal('prometheus'),
+  ...common,
+  url: httpUrl,
+  query: nonEmpty('query'),
+  compare: z.enum(['<', '<=', '>', '>=', '==', '!=']),
+  threshold: z.number(),
+  timeout,
+});
+
+/** A data probe: writes increasing markers and reads back which ones survived the failover. */
+export const rpoProbeSchema = z.strictObject({
+  type: z.literal('rpo'),
+  ...common,
+  writeUrl: httpUrl,
+  readUrl: httpUrl,
+  timeout,
+});
+
+export const tcpProbeSchema = z.strictObject({
+  type: z.literal('tcp'),
+  ...common,
+  host: nonEmpty('host').regex(/^[^\s/]+$/, { message: 'host must be a hostname or IP address, without scheme or path' }),
+  port: z.int().min(1).max(65535),
+  timeout,
+});
+
+export const probeSchema = z.discriminatedUnion('type', [
+  httpProbeSchema,
+  kubernetesProbeSchema,
+  prometheusProbeSchema,
+  rpoProbeSchema,
+  tcpProbeSchema,
+]);
+
+export const probesSchema = z
+  .array(probeSchema)
+  .min(1, { message: 'a drill needs at least one probe: without one nothing is measured' })
+  .superRefine((probes, ctx) => {
+    const seen = new Map<string, number>();
+    probes.forEach((p, i) => {
+      const first = seen.get(p.name);
+      if (first === undefined) seen.set(p.name, i);
+      else ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate probe name "${p.name}" (also probes[${first}])` });
+    });
+  });

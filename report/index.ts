@@ -1,0 +1,13 @@
+// The report package: pure renderers of a drill result, its evidence, the history, and writing.
+export * from './result.js';
+export { canonicalJson, computeResultHash, sealResult, verifyResult, type Verification } from './evidence.js';
+export { parseResultJson, drillResultSchema, type ParsedResult } from './schema.js';
+export { renderMarkdown } from './markdown.js';
+export { renderHtml } from './html.js';
+export { renderTimelineSvg } from './timeline-svg.js';
+export { renderTrendSvg, type TrendPoint } from './trend-svg.js';
+export { compareRuns, describeComparison, type RunComparison } from './compare.js';
+export { historyEntry, groupHistory, historyJson, renderHistoryHtml, type HistoryEntry, type DrillHistory } from './history.js';
+export { renderPdf, findChromium, type PdfOutcome } from './pdf.js';
+export { scanResults, findResultFileByRunId, runDir, safeSegment } from './store.js';
+export { writeReports, writeHistoryIndex, findPreviousResult, parseFormats, REPORT_FORMATS, type ReportFormat, type WriteOptions, type WriteOutcome } from './write.js';

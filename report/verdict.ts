@@ -1,0 +1,88 @@
+import type { DrillResult, ObjectiveResult, Outcome } from './result.js';
+import { formatFraction, formatMeasuredMs, formatDuration } from './format.js';
+
+/** Outcome headline: a word and a symbol, so it reads without colour. */
+export const OUTCOME_LABEL: Record<Outcome, { word: string; symbol: string; meaning: string }> = {
+  passed: { word: 'PASSED', symbol: '✓', meaning: 'every objective met' },
+  failed: { word: 'FAILED', symbol: '✗', meaning: 'at least one objective missed' },
+  aborted: { word: 'ABORTED', symbol: '■', meaning: 'stopped early by a guardrail or an operator; infrastructure restored' },
+  refused: { word: 'REFUSED', symbol: '○', meaning: 'stopped before injection; nothing was changed' },
+  skipped: { word: 'SKIPPED', symbol: '○', meaning: 'not run (blackout window)' },
+  error: { word: 'ERROR', symbol: '!', meaning: 'the drill itself failed' },
+};
+
+/** "FAILED — at least one objective missed". */
+export function verdictHeadline(result: DrillResult): string {
+  const o = OUTCOME_LABEL[result.outcome];
+  return `${o.word} — ${o.meaning}`;
+}
+
+/** One objective as the report shows it: every cell already in words. */
+export interface ObjectiveRow {
+  key: string;
+  label: string;
+  measured: string;
+  target: string;
+  status: 'met' | 'missed';
+  statusText: string;
+  note: string;
+}
+
+const TYPE_LABEL: Record<ObjectiveResult['type'], string> = {
+  rto: 'RTO',
+  rpo: 'RPO',
+  capacity: 'Capacity recovery',
+  errorBudget: 'Error budget',
+};
+
+/** Objectives are matched across runs by type and probe: the contract gives them no id. */
+export function objectiveKey(o: ObjectiveResult): string {
+  return `${o.type}:${o.probe ?? ''}`;
+}
+
+export function objectiveLabel(o: ObjectiveResult): string {
+  return o.probe ? `${TYPE_LABEL[o.type]} · ${o.probe}` : `${TYPE_LABEL[o.type]} (overall)`;
+}
+
+/** A null measurement that missed is a breach and is said in words, never shown as a number. */
+function breachText(o: ObjectiveResult): string {
+  switch (o.type) {
+    case 'rto':
+    case 'capacity':
+      return 'not recovered (breach)';
+    case 'rpo':
+      return 'data loss not measurable (breach)';
+    case 'errorBudget':
+      return 'not measured (breach)';
+  }
+}
+
+export function formatObjectiveValue(o: ObjectiveResult, value: number): string {
+  return o.unit === 'fraction' ? formatFraction(value) : formatMeasuredMs(value, o.resolutionMs);
+}
+
+export function objectiveRow(o: ObjectiveResult): ObjectiveRow {
+  let measured: string;
+  if (o.measured === null) measured = o.met ? '—' : breachText(o);
+  else measured = formatObjectiveValue(o, o.measured);
+  const target = o.unit === 'fraction' ? `≤ ${formatFraction(o.target)}` : `≤ ${formatDuration(o.target)}`;
+  return {
+    key: objectiveKey(o),
+    label: objectiveLabel(o),
+    measured,
+    target,
+    status: o.met ? 'met' : 'missed',
+    statusText: o.met ? '✓ met' : '✗ missed',
+    note: o.note ?? '',
+  };
+}
+
+export function objectiveRows(result: DrillResult): ObjectiveRow[] {
+  return result.objectives.map(objectiveRow);
+}
+
+/** "2 of 3 objectives met". */
+export function objectivesSummary(result: DrillResult): string {
+  const met = result.objectives.filter((o) => o.met).length;
+  return `${met} of ${result.objectives.length} objectives met`;
+}

@@ -1,0 +1,65 @@
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { Config } from './config.js';
+import { kubeConfigs } from './kube.js';
+import type { Logger } from './logger.js';
+
+// The composition root: the one place that builds real clients (Temporal, Kubernetes) and
+// hands them to the activities.
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let runtimeInstalled = false;
+
+/** Temporal's own logs go through the same pino logger as everything else. */
+export function installRuntimeLogger(log: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level = (['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(log.level.toUpperCase()) ? log.level.toUpperCase() : 'WARN') as LogLevel;
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      const fields = { ...(entry.meta ?? {}), component: 'temporal' };
+      const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
+      log[method](fields, entry.message);
+    }),
+  });
+}
+
+export interface DrillWorker {
+  worker: Worker;
+  client: Client;
+  close(): Promise<void>;
+}
+
+export async function createDrillWorker(config: Config, log: Logger, opts: { kubeconfig?: string; workflowBundle?: { code: string } } = {}): Promise<DrillWorker> {
+  installRuntimeLogger(log);
+  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const activities = createActivities({
+    kubeFor: kubeConfigs(opts.kubeconfig ?? config.KUBECONFIG),
+    log,
+    temporal: client,
+    reportDir: config.FIREDRILL_REPORT_DIR,
+    workerNode: config.FIREDRILL_NODE_NAME,
+  });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.FIREDRILL_TASK_QUEUE,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    activities,
+    // Many probes and evictions run at once inside few activities; keep slots generous.
+    maxConcurrentActivityTaskExecutions: 50,
+  });
+  return {
+    worker,
+    client,
+    async close() {
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}

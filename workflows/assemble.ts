@@ -1,0 +1,185 @@
+// Builds the versioned drill result from what the phases recorded. Pure: the workflow calls it,
+// and tests feed it recorded phases directly.
+import type { PreflightResult } from '../activities/index.js';
+import type { InjectResult } from '../activities/faults/inject.js';
+import type { RestoreResult } from '../activities/faults/restore.js';
+import type { ObserveResult } from '../activities/probes/observe.js';
+import type { DrillSpec } from '../drills/schema/index.js';
+import {
+  RESULT_SCHEMA_VERSION, type DrillResult, type Measurements, type Outcome, type ProbeSegment, type ProbeTimeline,
+} from '../report/result.js';
+import type { Journal } from './journal.js';
+import { errorBudget, evaluateObjectives, firstStableAt, measureCapacity, measureProbe, measureRpo } from './measure.js';
+
+export function describeTarget(spec: DrillSpec): string {
+  const t = spec.target;
+  if (t.type === 'zone') return `zone ${t.zone} (${t.zoneLabel})`;
+  if (t.type === 'nodes') return `nodes matching ${t.selector}`;
+  return 'the whole cluster';
+}
+
+/** Baseline is steady when each probe stayed within its allowed failures and ends stable. */
+export function baselineVerdict(spec: DrillSpec, obs: ObserveResult): { ok: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  for (const p of spec.probes) {
+    const r = obs.probes.find((x) => x.name === p.name);
+    if (!r) { reasons.push(`${p.name}: no observations`); continue; }
+    if (r.failed > p.tolerance.allowedFailures) {
+      const err = r.segments.filter((s) => !s.healthy).at(-1)?.error;
+      reasons.push(`${p.name}: ${r.failed} failed observation(s), ${p.tolerance.allowedFailures} allowed${err ? ` (${err})` : ''}`);
+      continue;
+    }
+    const last = r.segments.at(-1);
+    const start = obs.startedAt ? Date.parse(obs.startedAt) : 0;
+    if (!last?.healthy || firstStableAt(r.segments, start, p.tolerance.stableFor) === null) {
+      reasons.push(`${p.name}: not healthy for ${Math.round(p.tolerance.stableFor / 1000)} s in a row`);
+    }
+  }
+  return { ok: reasons.length === 0, reasons };
+}
+
+export interface AssembleInput {
+  input: { spec: DrillSpec; specSha256: string; trigger: DrillResult['run']['trigger']; firedrillVersion: string; temporalUiUrl?: string };
+  info: { workflowId: string; runId: string; namespace: string };
+  journal: Journal;
+  approval: { approvedBy?: string; approvedAt?: string; refused: DrillResult['approval']['refused'] };
+  plan?: PreflightResult;
+  baseline?: ObserveResult;
+  injection?: InjectResult;
+  hold?: ObserveResult;
+  restore?: RestoreResult;
+  restoreStartedAt?: string;
+  restoreEndedAt?: string;
+  failback?: ObserveResult;
+  outcome?: Outcome;
+  outcomeReason: string;
+}
+
+function timelines(spec: DrillSpec, phases: Array<ObserveResult | undefined>): ProbeTimeline[] {
+  return spec.probes.map((p) => ({
+    name: p.name,
+    type: p.type,
+    intervalMs: p.interval,
+    stableForMs: p.tolerance.stableFor,
+    segments: phases.flatMap((o) => o?.probes.find((x) => x.name === p.name)?.segments ?? []) as ProbeSegment[],
+  }));
+}
+
+function measure(a: AssembleInput): Measurements {
+  const { spec } = a.input;
+  const t0 = a.injection ? Date.parse(a.injection.t0) : null;
+  const empty: Measurements = { t0: null, probes: [], rpo: [], capacity: null, failback: null, errorBudget: { failed: 0, total: 0, used: 0 } };
+  if (t0 === null || !a.hold) return empty;
+  const restoreAt = a.restoreEndedAt ? Date.parse(a.restoreEndedAt) : null;
+  const holdLines = timelines(spec, [a.hold]);
+  const probes = holdLines.map((line) => measureProbe(line, t0, restoreAt,
+    a.failback?.probes.find((x) => x.name === line.name)?.segments ?? null));
+  const rpo = a.hold.rpo.map((r) => measureRpo({
+    ...r, intervalMs: spec.probes.find((p) => p.name === r.probe)?.interval ?? 1000,
+  }));
+  const before = new Map((a.plan?.summary.workloads ?? []).map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w]));
+  const workloads = a.hold.capacity.map((c) => {
+    const b = before.get(`${c.workload.kind}/${c.workload.namespace}/${c.workload.name}`);
+    return measureCapacity({
+      ...c.workload, desired: c.desired, segments: c.segments,
+      readyBefore: (b?.readyInTarget ?? 0) + (b?.readyOutside ?? 0), readyInTargetBefore: b?.readyInTarget ?? 0,
+    }, t0);
+  });
+  const capRecovered = workloads.every((w) => w.recovered);
+  const failbackFigures = a.failback && restoreAt !== null ? probes.map((p) => p.failbackMs) : null;
+  return {
+    t0: a.injection?.t0 ?? null,
+    probes,
+    rpo,
+    capacity: {
+      resolutionMs: 1000,
+      recovered: capRecovered,
+      recoveryMs: capRecovered ? Math.max(0, ...workloads.map((w) => w.recoveryMs as number)) : null,
+      workloads,
+    },
+    failback: failbackFigures ? {
+      ms: failbackFigures.some((f) => f === null) ? null : Math.max(0, ...(failbackFigures as number[])),
+      recovered: failbackFigures.every((f) => f !== null),
+      resolutionMs: Math.max(...spec.probes.map((p) => p.interval)),
+    } : null,
+    errorBudget: errorBudget(a.hold.probes),
+  };
+}
+
+export function assembleResult(a: AssembleInput): DrillResult {
+  const { spec } = a.input;
+  const measurements = measure(a);
+  const objectives = measurements.t0 ? evaluateObjectives(spec.objectives, measurements) : [];
+  let outcome = a.outcome;
+  let reason = a.outcomeReason;
+  if (!outcome) {
+    const missed = objectives.filter((o) => !o.met);
+    outcome = missed.length ? 'failed' : 'passed';
+    reason = missed.length
+      ? `${missed.length} of ${objectives.length} objective(s) missed`
+      : `all ${objectives.length} objective(s) met`;
+  }
+  const notFailedOver: DrillResult['notFailedOver'] = [
+    ...measurements.probes.filter((p) => !p.recovered).map((p) => ({ kind: 'probe', name: p.probe, reason: 'did not recover within the hold' })),
+    ...(measurements.capacity?.workloads ?? []).filter((w) => !w.recovered)
+      .map((w) => ({ kind: w.kind, name: `${w.namespace}/${w.name}`, reason: 'desired replicas not ready outside the target by the end of the hold' })),
+  ];
+  const endedAt = a.journal.phases.at(-1)?.startedAt ?? a.journal.startedAt;
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    drill: {
+      name: spec.metadata.name,
+      owner: spec.metadata.owner,
+      ...(spec.metadata.description ? { description: spec.metadata.description } : {}),
+      specSha256: a.input.specSha256,
+      target: describeTarget(spec),
+      fault: spec.fault.mode,
+      holdMs: spec.timing.hold,
+    },
+    run: {
+      workflowId: a.info.workflowId,
+      runId: a.info.runId,
+      namespace: a.info.namespace,
+      ...(a.input.temporalUiUrl ? { temporalUiUrl: `${a.input.temporalUiUrl}/namespaces/${a.info.namespace}/workflows/${encodeURIComponent(a.info.workflowId)}/${a.info.runId}/history` } : {}),
+      startedAt: a.journal.startedAt,
+      endedAt,
+      firedrillVersion: a.input.firedrillVersion,
+      ...(a.plan ? { cluster: a.plan.cluster } : {}),
+      trigger: a.input.trigger,
+    },
+    outcome,
+    outcomeReason: reason,
+    phases: a.journal.phases.map((p) => ({ ...p })),
+    journal: [...a.journal.entries],
+    approval: {
+      required: spec.approval.required,
+      ...(a.approval.approvedBy ? { approvedBy: a.approval.approvedBy } : {}),
+      ...(a.approval.approvedAt ? { approvedAt: a.approval.approvedAt } : {}),
+      refused: a.approval.refused,
+    },
+    plan: a.plan?.summary ?? null,
+    injection: a.injection ? {
+      t0: a.injection.t0,
+      nodes: a.injection.nodes.map((n) => ({
+        name: n.name,
+        zone: a.plan?.summary.targetNodes.find((t) => t.name === n.name)?.zone,
+        actions: n.actions,
+        wasCordoned: n.wasCordoned,
+        restored: a.restore?.nodes.some((r) => r.name === n.name && r.restored) ?? n.actions.length === 0,
+      })),
+      evicted: a.injection.evicted,
+      notEvicted: a.injection.notEvicted,
+      apiRetries: a.injection.apiRetries + (a.restore?.apiRetries ?? 0),
+    } : null,
+    probes: timelines(spec, [a.baseline, a.hold, a.failback]),
+    measurements,
+    objectives,
+    notFailedOver,
+    restore: a.restore && a.restoreStartedAt && a.restoreEndedAt ? {
+      startedAt: a.restoreStartedAt,
+      endedAt: a.restoreEndedAt,
+      nodes: a.restore.nodes.map((n) => ({ name: n.name, restored: n.restored, ...(n.note ? { note: n.note } : {}) })),
+      blockedMs: a.restore.blockedMs,
+    } : null,
+  };
+}

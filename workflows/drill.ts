@@ -1,0 +1,245 @@
+import {
+  ActivityCancellationType, CancellationScope, CancelledFailure, condition, defineQuery, defineSignal,
+  isCancellation, proxyActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities, PreflightResult } from '../activities/index.js';
+import type { InjectResult } from '../activities/faults/inject.js';
+import type { RestoreResult } from '../activities/faults/restore.js';
+import type { ObserveResult } from '../activities/probes/observe.js';
+import type { DrillSpec } from '../drills/schema/index.js';
+import type { DrillResult, Outcome } from '../report/result.js';
+import { assembleResult, baselineVerdict } from './assemble.js';
+import { Journal, now } from './journal.js';
+
+// The drill: preflight → approval → baseline → inject → hold → restore → failback → report.
+// Restore runs in `finally` inside a non-cancellable scope, so what this run changed is put back
+// on success, failure, guardrail, operator abort and workflow cancellation alike; a terminated
+// run is left to the janitor, which finds the run's marks on the nodes.
+
+export interface DrillInput {
+  spec: DrillSpec;
+  specSha256: string;
+  trigger: DrillResult['run']['trigger'];
+  firedrillVersion: string;
+  /** Approved up front (`run --approve`), with the identity that approved. */
+  approvedBy?: string;
+  temporalUiUrl?: string;
+}
+
+export interface ApproveSignal { identity: string }
+export interface AbortSignal { identity: string; reason: string }
+
+export const approveSignal = defineSignal<[ApproveSignal]>('approve');
+export const abortSignal = defineSignal<[AbortSignal]>('abort');
+
+export interface DrillStatus {
+  phase: string;
+  startedAt: string;
+  approvedBy?: string;
+  aborted?: AbortSignal;
+  t0: string | null;
+  journal: DrillResult['journal'];
+  /** Probe timelines of the phases finished so far (live ones are in the activity heartbeat). */
+  probes: ObserveResult['probes'];
+  restored?: { done: number; total: number };
+  result?: DrillResult;
+}
+export const statusQuery = defineQuery<DrillStatus>('status');
+
+const BASELINE_MIN_MS = 5_000;
+const FAILBACK_MAX_MS = 120_000;
+
+function acts(spec: DrillSpec) {
+  const evictionMs = spec.fault.evictionTimeout;
+  return {
+    short: proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } }),
+    notify: proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 2 } }),
+    // Long and heartbeating: a lost worker is noticed within the heartbeat timeout and the
+    // activity resumes on another worker from its last heartbeat.
+    inject: proxyActivities<Activities>({
+      startToCloseTimeout: evictionMs + 10 * 60_000,
+      heartbeatTimeout: '15 seconds',
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['NodeHeld'] },
+    }),
+    observe: proxyActivities<Activities>({
+      startToCloseTimeout: spec.timing.maxDuration + 5 * 60_000,
+      heartbeatTimeout: '10 seconds',
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      retry: { maximumAttempts: 20, initialInterval: '1 second' },
+    }),
+    // Restore never gives up: an unreachable API server is waited out with capped backoff.
+    restore: proxyActivities<Activities>({
+      startToCloseTimeout: '2 minutes',
+      heartbeatTimeout: '20 seconds',
+      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+    }),
+  };
+}
+
+export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
+  const { spec } = input;
+  const a = acts(spec);
+  const info = workflowInfo();
+  const runId = info.firstExecutionRunId;
+  const journal = new Journal();
+  const context = spec.target.context;
+
+  let approvedBy = input.approvedBy;
+  let approvedAt = approvedBy ? journal.startedAt : undefined;
+  const refusedApprovals: DrillResult['approval']['refused'] = [];
+  let aborted: AbortSignal | undefined;
+  let plan: PreflightResult | undefined;
+  let baseline: ObserveResult | undefined;
+  let injection: InjectResult | undefined;
+  let injectAttempted = false;
+  let hold: ObserveResult | undefined;
+  let restore: RestoreResult | undefined;
+  let restoreStartedAt: string | undefined;
+  let restoreEndedAt: string | undefined;
+  let failback: ObserveResult | undefined;
+  let outcome: Outcome | undefined;
+  let outcomeReason = '';
+  let result: DrillResult | undefined;
+  const work = new CancellationScope();
+
+  if (approvedBy) journal.add('operator', 'approved at start', approvedBy);
+  setHandler(approveSignal, ({ identity }) => {
+    const allowed = spec.approval.approvers;
+    if (allowed && !allowed.includes(identity)) {
+      refusedApprovals.push({ identity, at: now(), reason: 'not listed in approval.approvers' });
+      journal.add('warning', 'approval refused: identity not listed in approval.approvers', identity);
+      return;
+    }
+    if (!approvedBy) {
+      approvedBy = identity;
+      approvedAt = now();
+      journal.add('operator', 'approved', identity);
+    }
+  });
+  setHandler(abortSignal, (sig) => {
+    if (aborted) return;
+    aborted = sig;
+    journal.add('operator', `abort requested: ${sig.reason}`, sig.identity);
+    work.cancel();
+  });
+  setHandler(statusQuery, (): DrillStatus => ({
+    phase: journal.phase,
+    startedAt: journal.startedAt,
+    ...(approvedBy ? { approvedBy } : {}),
+    ...(aborted ? { aborted } : {}),
+    t0: injection?.t0 ?? null,
+    journal: journal.entries,
+    probes: (failback ?? hold ?? baseline)?.probes ?? [],
+    ...(result ? { result } : {}),
+  }));
+
+  const stop = (o: Outcome, reason: string) => {
+    if (!outcome) {
+      outcome = o;
+      outcomeReason = reason;
+    }
+  };
+  const partial = (err: unknown): ObserveResult | undefined => {
+    const c = (err as { cause?: unknown }).cause ?? err;
+    return c instanceof CancelledFailure ? (c.details[0] as ObserveResult | undefined) : undefined;
+  };
+
+  await a.notify.notify({ kind: 'start', drill: spec.metadata.name, text: `drill ${spec.metadata.name} started (${info.workflowId})`, urlFromEnv: spec.report.webhook?.urlFromEnv });
+
+  try {
+    await work.run(async () => {
+      journal.enter('preflight');
+      plan = await a.short.preflight({ spec });
+      if (!plan.summary.verdict.allowed) {
+        return stop('refused', `blast-radius guards refused the drill: ${plan.summary.verdict.reasons.join('; ')}`);
+      }
+
+      if (spec.approval.required && !approvedBy) {
+        journal.enter('approval', `waiting up to ${Math.round(spec.approval.timeout / 1000)} s for an approve signal`);
+        const ok = await condition(() => approvedBy !== undefined, spec.approval.timeout);
+        if (!ok) return stop('refused', 'approval timed out: nothing was changed');
+      }
+
+      journal.enter('baseline');
+      const window = Math.max(BASELINE_MIN_MS, ...spec.probes.map((p) => 2 * p.tolerance.stableFor + 3 * p.interval));
+      baseline = await a.observe.observe({ mode: 'baseline', probes: spec.probes, durationMs: window, stopWhenSteady: true, context });
+      const steady = baselineVerdict(spec, baseline);
+      if (!steady.ok) return stop('refused', `baseline not steady, nothing injected: ${steady.reasons.join('; ')}`);
+
+      journal.enter('inject', `${spec.fault.mode} on ${plan.targetNodes.length} node(s)`);
+      injectAttempted = true;
+      injection = await a.inject.injectFault({
+        runId, workflowId: info.workflowId, mode: spec.fault.mode, nodes: plan.targetNodes,
+        concurrency: spec.fault.concurrency, evictionTimeoutMs: spec.fault.evictionTimeout,
+        ...(spec.fault.gracePeriod !== undefined ? { gracePeriodMs: spec.fault.gracePeriod } : {}),
+        protectedNamespaces: spec.safety.protectedNamespaces, context,
+      });
+
+      const elapsed = Date.parse(now()) - Date.parse(journal.startedAt);
+      const holdMs = Math.max(0, Math.min(spec.timing.hold, spec.timing.maxDuration - elapsed));
+      journal.enter('hold', `${Math.round(holdMs / 1000)} s with the fault in place`);
+      if (holdMs < spec.timing.hold) journal.add('guardrail', 'hold shortened to stay within timing.maxDuration');
+      try {
+        hold = await a.observe.observe({
+          mode: 'hold', probes: spec.probes, durationMs: holdMs, context,
+          guardrails: {
+            ...(spec.guardrails.probeFailingLongerThan !== undefined ? { probeFailingLongerThanMs: spec.guardrails.probeFailingLongerThan } : {}),
+            ...(spec.guardrails.maxErrorBudget !== undefined ? { maxErrorBudget: spec.guardrails.maxErrorBudget } : {}),
+          },
+          capacity: { workloads: plan.watched, targetNodes: plan.targetNodes, intervalMs: 1000 },
+        });
+      } catch (err) {
+        hold = partial(err);
+        throw err;
+      }
+      if (hold.stoppedBy?.kind === 'guardrail') {
+        journal.add('guardrail', hold.stoppedBy.message);
+        stop('aborted', `guardrail: ${hold.stoppedBy.message}`);
+      }
+    });
+  } catch (err) {
+    if (aborted && isCancellation(err)) stop('aborted', `aborted by ${aborted.identity}: ${aborted.reason}`);
+    else if (isCancellation(err)) stop('aborted', 'the workflow was cancelled');
+    else {
+      const message = (err as Error).message ?? String(err);
+      journal.add('error', message);
+      stop('error', message);
+    }
+  } finally {
+    await CancellationScope.nonCancellable(async () => {
+      if (injectAttempted) {
+        journal.enter('restore');
+        restoreStartedAt = now();
+        restore = await a.restore.restoreNodes({ runId, context });
+        restoreEndedAt = now();
+        if (restore.blockedMs > 0) journal.add('warning', `restore was blocked for ${Math.round(restore.blockedMs / 1000)} s by API errors`);
+        journal.enter('failback');
+        failback = await a.observe.observe({
+          mode: 'failback', probes: spec.probes, durationMs: Math.min(FAILBACK_MAX_MS, spec.timing.maxDuration), stopWhenSteady: true, context,
+        }).catch((err: unknown) => {
+          journal.add('warning', `failback observation failed: ${(err as Error).message}`);
+          return undefined;
+        });
+      }
+      journal.enter('report');
+      result = assembleResult({
+        input, info: { workflowId: info.workflowId, runId, namespace: info.namespace },
+        journal, approval: { approvedBy, approvedAt, refused: refusedApprovals },
+        plan, baseline, injection, hold, restore, restoreStartedAt, restoreEndedAt, failback,
+        outcome, outcomeReason,
+      });
+      try {
+        await a.short.writeReport({ result, formats: spec.report.formats, outDir: spec.report.outDir });
+      } catch (err) {
+        journal.add('error', `report could not be written: ${(err as Error).message}`);
+      }
+      const kind = result.outcome === 'aborted' ? 'abort' : 'finish';
+      await a.notify.notify({ kind, drill: spec.metadata.name, text: `drill ${spec.metadata.name}: ${result.outcome} (${result.outcomeReason})`, urlFromEnv: spec.report.webhook?.urlFromEnv })
+        .catch(() => undefined);
+      journal.enter('done');
+      journal.close();
+    });
+  }
+  return result as DrillResult;
+}

@@ -1,0 +1,41 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+
+// The dead man's switch: a drill that was terminated (or whose worker pool vanished for good)
+// cannot run its own `finally`. The janitor finds nodes still marked by a run that is no longer
+// running and restores them, touching nothing else.
+
+export interface JanitorInput {
+  dryRun?: boolean;
+  context?: string;
+}
+
+export interface JanitorReport {
+  checkedRuns: number;
+  restored: Array<{ workflowId: string; runId: string; nodes: string[] }>;
+  /** Marked by runs that are still running: their own restore will handle them. */
+  leftToOpenRuns: Array<{ workflowId: string; runId: string; nodes: string[] }>;
+  dryRun: boolean;
+}
+
+const a = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
+const restore = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+});
+
+export async function janitorWorkflow(input: JanitorInput = {}): Promise<JanitorReport> {
+  const runs = await a.listMarkedRuns({ context: input.context });
+  const report: JanitorReport = { checkedRuns: runs.length, restored: [], leftToOpenRuns: [], dryRun: Boolean(input.dryRun) };
+  for (const run of runs) {
+    const entry = { workflowId: run.workflowId, runId: run.runId, nodes: run.nodes };
+    if (run.workflowId && (await a.isRunOpen({ workflowId: run.workflowId, runId: run.runId }))) {
+      report.leftToOpenRuns.push(entry);
+      continue;
+    }
+    if (!input.dryRun) await restore.restoreNodes({ runId: run.runId, context: input.context });
+    report.restored.push(entry);
+  }
+  return report;
+}
