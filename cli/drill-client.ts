@@ -102,6 +102,7 @@ export function summaryLines(r: DrillResult): string[] {
   const fmt = (o: DrillResult['objectives'][number]) => {
     if (o.unit === 'fraction') return `${(Number(o.measured) * 100).toFixed(1)}% (max ${(o.target * 100).toFixed(0)}%)`;
     const res = o.resolutionMs ? ` ±${o.resolutionMs / 1000}s` : '';
+    if (o.note === 'no impact') return `no impact (target ${o.target / 1000}s)`;
     return o.measured === null ? `BREACH: ${o.note ?? 'not measured'} (target ${o.target / 1000}s)` : `${(o.measured / 1000).toFixed(1)}s${res} (target ${o.target / 1000}s)`;
   };
   return [

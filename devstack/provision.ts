@@ -163,9 +163,28 @@ export interface KwokTool {
 }
 
 const KWOK_STAGE_DIRS = ['node/fast', 'node/heartbeat-with-lease', 'pod/fast'];
+/** Bumped when the stage edits below change, so cached entries are rebuilt. */
+const KWOK_STAGES_REVISION = 2;
+
+/**
+ * The fast stages make a pod ready the instant it is scheduled, faster than any real service
+ * starts. This adds kwok's own delay hook to pod-ready, so a workload can declare its startup
+ * time with the annotation pod-ready.stage.kwok.x-k8s.io/delay (e.g. "8s"); without it pods
+ * stay instant.
+ */
+export function withReadyDelay(stage: string): string {
+  if (!/name: pod-ready\b/.test(stage) || stage.includes('delay:')) return stage;
+  return stage.replace(/^  next:$/m, [
+    '  delay:',
+    '    durationMilliseconds: 0',
+    '    durationFrom:',
+    `      expressionFrom: '.metadata.annotations["pod-ready.stage.kwok.x-k8s.io/delay"]'`,
+    '  next:',
+  ].join('\n'));
+}
 
 export async function ensureKwok(progress: Progress): Promise<KwokTool> {
-  const entry = await ensureEntry('kwok', KWOK_VERSION, ['kwok', 'stages.yaml'], async (binDir) => {
+  const entry = await ensureEntry('kwok', `${KWOK_VERSION}-stages${KWOK_STAGES_REVISION}`, ['kwok', 'stages.yaml'], async (binDir) => {
     const go = await requireGo('kwok', 'FIREDRILL_KWOK_BIN');
     await goBuild(go, ['install', '-trimpath', '-ldflags=-s -w', `sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}`],
       cacheRoot(), 'kwok', progress, { GOBIN: binDir });
@@ -176,7 +195,7 @@ export async function ensureKwok(progress: Progress): Promise<KwokTool> {
     for (const sub of KWOK_STAGE_DIRS) {
       const stageDir = path.join(moduleDir, 'kustomize', 'stage', sub);
       for (const file of (await fs.readdir(stageDir)).filter((f) => f.endsWith('.yaml')).sort()) {
-        docs.push(await fs.readFile(path.join(stageDir, file), 'utf8'));
+        docs.push(withReadyDelay(await fs.readFile(path.join(stageDir, file), 'utf8')));
       }
     }
     await fs.writeFile(path.join(binDir, 'stages.yaml'), docs.map((d) => d.trim()).join('\n---\n') + '\n');

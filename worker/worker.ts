@@ -53,6 +53,10 @@ export async function createDrillWorker(config: Config, log: Logger, opts: { kub
     activities,
     // Many probes and evictions run at once inside few activities; keep slots generous.
     maxConcurrentActivityTaskExecutions: 50,
+    // Cancellation reaches an activity only with a heartbeat response: heartbeat often enough
+    // that ending a hold or an operator's abort takes effect within about a second.
+    maxHeartbeatThrottleInterval: '1 second',
+    defaultHeartbeatThrottleInterval: '1 second',
   });
   return {
     worker,

@@ -150,9 +150,9 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
   try {
     await work.run(async () => {
       journal.enter('preflight');
-      plan = await a.short.preflight({ spec });
-      if (!plan.summary.verdict.allowed) {
-        return stop('refused', `blast-radius guards refused the drill: ${plan.summary.verdict.reasons.join('; ')}`);
+      const p = plan = await a.short.preflight({ spec });
+      if (!p.summary.verdict.allowed) {
+        return stop('refused', `blast-radius guards refused the drill: ${p.summary.verdict.reasons.join('; ')}`);
       }
 
       if (spec.approval.required && !approvedBy) {
@@ -169,30 +169,40 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
 
       journal.enter('inject', `${spec.fault.mode} on ${plan.targetNodes.length} node(s)`);
       injectAttempted = true;
-      injection = await a.inject.injectFault({
-        runId, workflowId: info.workflowId, mode: spec.fault.mode, nodes: plan.targetNodes,
-        concurrency: spec.fault.concurrency, evictionTimeoutMs: spec.fault.evictionTimeout,
-        ...(spec.fault.gracePeriod !== undefined ? { gracePeriodMs: spec.fault.gracePeriod } : {}),
-        protectedNamespaces: spec.safety.protectedNamespaces, context,
-      });
-
-      const elapsed = Date.parse(now()) - Date.parse(journal.startedAt);
-      const holdMs = Math.max(0, Math.min(spec.timing.hold, spec.timing.maxDuration - elapsed));
-      journal.enter('hold', `${Math.round(holdMs / 1000)} s with the fault in place`);
-      if (holdMs < spec.timing.hold) journal.add('guardrail', 'hold shortened to stay within timing.maxDuration');
+      // Probes watch from the start of injection: impact and recovery can happen while a drain
+      // is still waiting on PodDisruptionBudgets. The observation ends at T0 + hold (the
+      // workflow cancels it and gets the timeline back) or earlier on a guardrail.
+      const observeScope = new CancellationScope();
+      const budget = spec.timing.maxDuration - (Date.parse(now()) - Date.parse(journal.startedAt));
+      const observing = observeScope.run(() => a.observe.observe({
+        mode: 'hold', probes: spec.probes, durationMs: Math.max(0, budget), context,
+        guardrails: {
+          ...(spec.guardrails.probeFailingLongerThan !== undefined ? { probeFailingLongerThanMs: spec.guardrails.probeFailingLongerThan } : {}),
+          ...(spec.guardrails.maxErrorBudget !== undefined ? { maxErrorBudget: spec.guardrails.maxErrorBudget } : {}),
+        },
+        capacity: { workloads: p.watched, targetNodes: p.targetNodes, intervalMs: 1000 },
+        ...(baseline?.acked ? { priorAcked: baseline.acked } : {}),
+      })).then((r) => { hold = r; }, (err: unknown) => { hold = partial(err); if (!isCancellation(err)) throw err; });
+      let observed = false;
+      void observing.finally(() => { observed = true; });
       try {
-        hold = await a.observe.observe({
-          mode: 'hold', probes: spec.probes, durationMs: holdMs, context,
-          guardrails: {
-            ...(spec.guardrails.probeFailingLongerThan !== undefined ? { probeFailingLongerThanMs: spec.guardrails.probeFailingLongerThan } : {}),
-            ...(spec.guardrails.maxErrorBudget !== undefined ? { maxErrorBudget: spec.guardrails.maxErrorBudget } : {}),
-          },
-          capacity: { workloads: plan.watched, targetNodes: plan.targetNodes, intervalMs: 1000 },
+        injection = await a.inject.injectFault({
+          runId, workflowId: info.workflowId, mode: spec.fault.mode, nodes: p.targetNodes,
+          concurrency: spec.fault.concurrency, evictionTimeoutMs: spec.fault.evictionTimeout,
+          ...(spec.fault.gracePeriod !== undefined ? { gracePeriodMs: spec.fault.gracePeriod } : {}),
+          protectedNamespaces: spec.safety.protectedNamespaces, context,
         });
-      } catch (err) {
-        hold = partial(err);
-        throw err;
+        const sinceT0 = Date.parse(now()) - Date.parse(injection.t0);
+        const holdLeft = Math.max(0, Math.min(spec.timing.hold - sinceT0, budget - sinceT0));
+        journal.enter('hold', `${Math.round(holdLeft / 1000)} s more with the fault in place (hold ${Math.round(spec.timing.hold / 1000)} s from T0)`);
+        if (spec.timing.hold - sinceT0 > budget - sinceT0) journal.add('guardrail', 'hold shortened to stay within timing.maxDuration');
+        await condition(() => observed, holdLeft);
+      } finally {
+        observeScope.cancel();
+        await CancellationScope.nonCancellable(() => observing.catch(() => undefined));
       }
+      await observing;
+      if (!hold) throw new Error('the hold observation returned no timeline');
       if (hold.stoppedBy?.kind === 'guardrail') {
         journal.add('guardrail', hold.stoppedBy.message);
         stop('aborted', `guardrail: ${hold.stoppedBy.message}`);

@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import { listAll, sleep, statusOf, withApiRetry, type RetryCounter } from '../kube/retry.js';
+import { isTransient, listAll, sleep, statusOf, withApiRetry, type RetryCounter } from '../kube/retry.js';
 
 // Drain as `kubectl drain --ignore-daemonsets --delete-emptydir-data` does it: every pod on the
 // node through the Eviction API (so PodDisruptionBudgets are respected), skipping DaemonSet and
@@ -62,7 +62,9 @@ async function evictOnce(core: k8s.CoreV1Api, pod: k8s.V1Pod, opts: DrainOptions
     ...(opts.gracePeriodMs !== undefined ? { deleteOptions: { gracePeriodSeconds: Math.round(opts.gracePeriodMs / 1000) } } : {}),
   };
   try {
-    await withApiRetry(() => core.createNamespacedPodEviction({ name, namespace, body }), counter);
+    // 429 from the Eviction API means "a PDB forbids it now": the drain's own loop retries that.
+    await withApiRetry(() => core.createNamespacedPodEviction({ name, namespace, body }), counter,
+      { transient: (err) => statusOf(err) !== 429 && isTransient(err) });
     return { kind: 'ok' };
   } catch (err) {
     const code = statusOf(err);

@@ -31,15 +31,16 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export async function withApiRetry<T>(
   fn: () => Promise<T>,
   counter: RetryCounter,
-  opts: { attempts?: number; baseMs?: number; maxMs?: number } = {},
+  opts: { attempts?: number; baseMs?: number; maxMs?: number; transient?: (err: unknown) => boolean } = {},
 ): Promise<T> {
+  const transient = opts.transient ?? isTransient;
   const attempts = opts.attempts ?? 8;
   let delay = opts.baseMs ?? 100;
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (err) {
-      if (i >= attempts || !isTransient(err)) throw err;
+      if (i >= attempts || !transient(err)) throw err;
       counter.retries++;
       await sleep(Math.min(retryAfterMs(err) ?? delay, opts.maxMs ?? 5000));
       delay = Math.min(delay * 2, opts.maxMs ?? 5000);

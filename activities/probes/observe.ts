@@ -20,6 +20,8 @@ export interface ObserveInput {
   stopWhenSteady?: boolean;
   guardrails?: { probeFailingLongerThanMs?: number; maxErrorBudget?: number };
   capacity?: { workloads: WorkloadRef[]; targetNodes: string[]; intervalMs: number };
+  /** Markers acknowledged before this observation (the baseline's): they can be lost too. */
+  priorAcked?: Record<string, Array<[number, number]>>;
 }
 
 export interface RpoReadback {
@@ -37,6 +39,8 @@ export interface ObserveResult {
   probes: Array<{ name: string; segments: ProbeSegment[]; failed: number; total: number }>;
   capacity: Array<{ workload: WorkloadRef; desired: number; segments: ProbeSegment[] }>;
   rpo: RpoReadback[];
+  /** Baseline only: the markers acknowledged, handed to the hold's read-back. */
+  acked?: Record<string, Array<[number, number]>>;
   stoppedBy?: { kind: 'guardrail' | 'steady' | 'cancelled'; message: string };
   /** Times the activity resumed after a worker loss (each leaves a gap in the timeline). */
   resumes: number;
@@ -66,7 +70,7 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
     const prior = ctx.info.heartbeatDetails as Checkpoint | undefined;
     const cp: Checkpoint = prior
       ? { ...prior, resumes: prior.resumes + 1 }
-      : { startedAt: Date.now(), probes: {}, capacity: {}, acked: {}, seq: {}, resumes: 0 };
+      : { startedAt: Date.now(), probes: {}, capacity: {}, acked: structuredClone(input.priorAcked ?? {}), seq: {}, resumes: 0 };
     const deadline = cp.startedAt + input.durationMs;
     const builders = new Map(input.probes.map((p) => [p.name, new SegmentBuilder(cp.probes[p.name])]));
     const capBuilders = new Map((input.capacity?.workloads ?? []).map((w) => [key(w), new SegmentBuilder(cp.capacity[key(w)])]));
@@ -81,8 +85,9 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
 
     const waitUntil = (t: number) => new Promise<void>((resolve) => {
       const ms = Math.max(0, Math.min(t, deadline) - Date.now());
-      const timer = setTimeout(resolve, ms);
-      stop.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+      const onStop = () => { clearTimeout(timer); resolve(); };
+      const timer = setTimeout(() => { stop.signal.removeEventListener('abort', onStop); resolve(); }, ms);
+      stop.signal.addEventListener('abort', onStop, { once: true });
     });
 
     const loop = async (intervalMs: number, tick: (at: number) => Promise<void>) => {
@@ -98,7 +103,9 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
       if (p.type === 'rpo') {
         const acked = (cp.acked[p.name] ??= []);
         return loop(p.interval, async (at) => {
-          const seq = (cp.seq[p.name] = (cp.seq[p.name] ?? 0) + 1);
+          // The write time is the marker: unique across phases and resumes, and increasing.
+          const seq = Math.max(at, (cp.seq[p.name] ?? 0) + 1);
+          cp.seq[p.name] = seq;
           const o = await writeMarker(p, deps.fetch ?? fetch, seq, at);
           if (o.ok) acked.push([seq, at]);
           b.add(at, o.ok, o.error);
@@ -153,7 +160,8 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
     await Promise.all([...probeLoops, capacityLoop, supervisor]);
 
     const rpo: RpoReadback[] = [];
-    if (input.mode === 'hold' && stoppedBy?.kind !== 'cancelled') {
+    // Read back even when the workflow ended the hold by cancelling: that is the normal end.
+    if (input.mode === 'hold') {
       for (const p of input.probes.filter((q): q is RpoProbeSpec => q.type === 'rpo')) {
         rpo.push(await readback(p, cp.acked[p.name] ?? [], deps));
       }
@@ -171,10 +179,11 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
         segments: (capBuilders.get(key(w)) as SegmentBuilder).segments,
       })),
       rpo,
+      ...(input.mode === 'baseline' ? { acked: cp.acked } : {}),
       ...(stoppedBy ? { stoppedBy } : {}),
       resumes: cp.resumes,
     };
-    // Cancelled (operator abort): hand the timeline so far back with the cancellation.
+    // Cancelled (end of hold, or an operator's abort): hand the timeline back with the cancellation.
     if (stoppedBy?.kind === 'cancelled') throw new CancelledFailure('observation cancelled', [result]);
     return result;
   };
