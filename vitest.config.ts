@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config';
 // (Temporal dev server + kube control plane with kwok nodes), brought up once by globalSetup.
 export default defineConfig({
   test: {
+    // The JSON report lets CI print a plain "N passed, N failed" line.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest/results.json' },
     projects: [
       {
         test: {

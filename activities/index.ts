@@ -92,3 +92,6 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+export type { InjectInput, InjectResult } from './faults/inject.js';
+export type { RestoreResult, MarkedRun } from './faults/restore.js';
+export type { ObserveInput, ObserveResult, RpoReadback } from './probes/observe.js';

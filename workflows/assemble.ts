@@ -1,9 +1,6 @@
 // Builds the versioned drill result from what the phases recorded. Pure: the workflow calls it,
 // and tests feed it recorded phases directly.
-import type { PreflightResult } from '../activities/index.js';
-import type { InjectResult } from '../activities/faults/inject.js';
-import type { RestoreResult } from '../activities/faults/restore.js';
-import type { ObserveResult } from '../activities/probes/observe.js';
+import type { InjectResult, ObserveResult, PreflightResult, RestoreResult } from '../activities/index.js';
 import type { DrillSpec } from '../drills/schema/index.js';
 import {
   RESULT_SCHEMA_VERSION, type DrillResult, type Measurements, type Outcome, type ProbeSegment, type ProbeTimeline,

@@ -2,10 +2,7 @@ import {
   ActivityCancellationType, CancellationScope, CancelledFailure, condition, defineQuery, defineSignal,
   isCancellation, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, PreflightResult } from '../activities/index.js';
-import type { InjectResult } from '../activities/faults/inject.js';
-import type { RestoreResult } from '../activities/faults/restore.js';
-import type { ObserveResult } from '../activities/probes/observe.js';
+import type { Activities, InjectResult, ObserveResult, PreflightResult, RestoreResult } from '../activities/index.js';
 import type { DrillSpec } from '../drills/schema/index.js';
 import type { DrillResult, Outcome } from '../report/result.js';
 import { assembleResult, baselineVerdict } from './assemble.js';

@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { ensureChromium } from '../../devstack/chromium.js';
 import { stackDown, stackUp, type StackStatus } from '../../devstack/stack.js';
 
 declare module 'vitest' {
@@ -12,10 +13,9 @@ declare module 'vitest' {
 let started: string[] = [];
 
 export async function setup(project: TestProject): Promise<void> {
-  const res = await stackUp({
-    nodesPerZone: 4,
-    progress: (m) => process.stderr.write(`[stack] ${m}\n`),
-  });
+  const progress = (m: string) => process.stderr.write(`[stack] ${m}\n`);
+  const [res, chromium] = await Promise.all([stackUp({ nodesPerZone: 4, progress }), ensureChromium(progress)]);
+  if (!chromium.ok) progress(chromium.message ?? 'no Chromium');
   started = res.started;
   process.stderr.write(`[stack] ready in ${res.seconds.toFixed(1)} s; started: ${started.join(', ') || 'nothing (reused)'}\n`);
   project.provide('stack', res.status);

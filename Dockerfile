@@ -1,0 +1,19 @@
+# The firedrill worker. It runs the TypeScript sources through tsx (no build step), talks to
+# Temporal at TEMPORAL_ADDRESS and to Kubernetes through its ServiceAccount or KUBECONFIG.
+FROM node:22-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY bin ./bin
+COPY activities ./activities
+COPY cli ./cli
+COPY devstack ./devstack
+COPY drills ./drills
+COPY report ./report
+COPY simulator ./simulator
+COPY worker ./worker
+COPY workflows ./workflows
+USER node
+ENTRYPOINT ["node", "bin/firedrill.js"]
+CMD ["worker"]
