@@ -48,7 +48,7 @@ describe('pangyo-zone-loss (the demo drill)', () => {
   it('takes zone-a away by draining it for 45 s', async () => {
     const spec = await load('pangyo-zone-loss.yaml');
     expect(spec.target).toEqual({ type: 'zone', zone: 'zone-a', zoneLabel: 'topology.kubernetes.io/zone' });
-    expect(spec.fault).toEqual({ mode: 'drain', concurrency: 20, evictionTimeout: 120_000 });
+    expect(spec.fault).toEqual({ mode: 'drain', concurrency: 20, evictionTimeout: 15_000 });
     expect(spec.timing).toEqual({ hold: 45_000, maxDuration: 600_000 });
     expect(spec.approval).toEqual({ required: false, timeout: 1_800_000 });
     expect(spec.metadata.description).toMatch(/Pangyo/);
@@ -61,6 +61,16 @@ describe('pangyo-zone-loss (the demo drill)', () => {
         name: 'storefront',
         type: 'http',
         url: 'http://127.0.0.1:18080/svc/demo/storefront/',
+        interval: 1000,
+        tolerance: { stableFor: 3000, allowedFailures: 0 },
+        method: 'GET',
+        expectStatus: [200],
+        timeout: 2000,
+      },
+      {
+        name: 'checkout',
+        type: 'http',
+        url: 'http://127.0.0.1:18080/svc/demo/checkout/',
         interval: 1000,
         tolerance: { stableFor: 3000, allowedFailures: 0 },
         method: 'GET',
@@ -101,6 +111,7 @@ describe('pangyo-zone-loss (the demo drill)', () => {
     const spec = await load('pangyo-zone-loss.yaml');
     expect(spec.objectives).toEqual([
       { type: 'rto', probe: 'storefront', target: 30_000 },
+      { type: 'rto', probe: 'checkout', target: 30_000 },
       { type: 'rto', probe: 'ops-console', target: 30_000 },
       { type: 'rpo', probe: 'orders-rpo', target: 5_000 },
       { type: 'capacity', target: 60_000 },
@@ -116,7 +127,7 @@ describe('pangyo-zone-loss (the demo drill)', () => {
       allowMonitoringInTarget: false,
       monitoring: [],
     });
-    expect(spec.report).toEqual({ formats: ['json', 'md', 'html'], outDir: 'reports' });
+    expect(spec.report).toEqual({ formats: ['json', 'md', 'html', 'pdf'], outDir: 'reports' });
     expect(spec.schedule).toBeUndefined();
   });
 });
