@@ -39,7 +39,7 @@ async function readEntry(dir: string, names: string[]): Promise<Record<string, s
  * The build writes into a scratch directory that is renamed into place only when complete, so
  * an interrupted build never leaves an entry that looks usable.
  */
-async function ensureEntry(
+export async function ensureEntry(
   tool: string,
   version: string,
   names: string[],
@@ -58,7 +58,12 @@ async function ensureEntry(
     await fs.mkdir(path.join(scratch, 'bin'), { recursive: true });
     progress(`building ${tool} ${version} (cached in ${dir} once built)`);
     const started = Date.now();
-    await build(path.join(scratch, 'bin'));
+    try {
+      await build(path.join(scratch, 'bin'));
+    } catch (err) {
+      await fs.rm(scratch, { recursive: true, force: true });
+      throw err;
+    }
     const files: Record<string, number> = {};
     for (const name of names) {
       const stat = await fs.stat(path.join(scratch, 'bin', name)).catch(() => undefined);

@@ -5,7 +5,7 @@ import { StackError } from './errors.js';
 import { KUBE_COMPONENTS, kubeFiles, kubeHealthy, startKube } from './kube.js';
 import { countNodes, reconcileNodes, type NodeCounts } from './nodes.js';
 import { stackPorts, type StackPorts } from './ports.js';
-import { stopProcess, runningPid, waitFor } from './procs.js';
+import { assertPortFree, stopProcess, runningPid, waitFor } from './procs.js';
 import { ensureEtcd, ensureKube, ensureKwok, ensureTemporal, type Progress } from './provision.js';
 import { stateRoot } from './paths.js';
 import { startTemporal, temporalHealthy, TEMPORAL_NAMESPACE } from './temporal.js';
@@ -79,6 +79,19 @@ export async function stackUp(opts: UpOptions, stateDir = stateRoot(), ports: St
   return withLock(stateDir, 'stack', async () => {
     const before = new Set<string>();
     for (const name of ALL) if (await runningPid(stateDir, name)) before.add(name);
+
+    // Every port a component still has to take must be free before anything starts: a busy
+    // port must not leave half a stack running.
+    const portsOf: Record<string, Array<[number, string]>> = {
+      temporal: [[ports.temporal, 'Temporal frontend'], [ports.temporalUi, 'Temporal UI'], [ports.temporalHttp, 'Temporal HTTP API'], [ports.temporalMetrics, 'Temporal metrics']],
+      etcd: [[ports.etcd, 'etcd client'], [ports.etcdPeer, 'etcd peer']],
+      'kube-apiserver': [[ports.apiserver, 'kube-apiserver']],
+      kwok: [[ports.kwok, 'kwok']],
+    };
+    for (const [name, list] of Object.entries(portsOf)) {
+      if (before.has(name)) continue;
+      for (const [port, purpose] of list) await assertPortFree(port, purpose);
+    }
 
     const [temporalBin, kube, kwok, etcd] = await Promise.all([
       ensureTemporal(opts.progress),
