@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { DrillSpec, WorkloadRef } from '../drills/schema/index.js';
 import type { DrillResult, PlanSummary } from '../report/result.js';
 import { writeReports, type ReportFormat } from '../report/write.js';
-import { planDrill, toPlanSummary } from './census/index.js';
+import { ApplicationFailure } from '@temporalio/activity';
+import { KubeConfigError, PermissionError, planDrill, toPlanSummary } from './census/index.js';
 import { createInjectFault, type InjectInput } from './faults/inject.js';
 import { createListMarkedRuns, createRestoreNodes } from './faults/restore.js';
 import { createNotifier, type NotifyEvent } from './notify.js';
@@ -38,8 +39,17 @@ export function createActivities(deps: ActivityDeps) {
   const notifier = createNotifier({ env: deps.env ?? process.env, log: deps.log, fetch: deps.fetch });
   return {
     async preflight(input: { spec: DrillSpec }): Promise<PreflightResult> {
-      const kc = deps.kubeFor(input.spec.target.context);
-      const plan = await planDrill(input.spec, kc, { workerNode: deps.workerNode });
+      let kc: k8s.KubeConfig;
+      let plan: Awaited<ReturnType<typeof planDrill>>;
+      try {
+        kc = deps.kubeFor(input.spec.target.context);
+        plan = await planDrill(input.spec, kc, { workerNode: deps.workerNode });
+      } catch (err) {
+        // Retrying cannot grant a permission or invent a context: fail the drill at once.
+        if (err instanceof PermissionError || err instanceof KubeConfigError) throw ApplicationFailure.nonRetryable(err.message, err.name);
+        if (err instanceof Error && /kube context .* not found/.test(err.message)) throw ApplicationFailure.nonRetryable(err.message, 'KubeConfigError');
+        throw err;
+      }
       const watched = plan.workloads
         .filter((w) => w.kind !== 'DaemonSet' && w.readyInTarget > 0)
         .map((w) => ({ kind: w.kind, namespace: w.namespace, name: w.name }) as WorkloadRef);

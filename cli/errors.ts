@@ -1,3 +1,4 @@
+import { CensusError } from '../activities/census/errors.js';
 import { StackError } from '../devstack/errors.js';
 
 /** Exit codes of the command-line contract. */
@@ -5,7 +6,7 @@ export const EXIT = { ok: 0, missed: 1, invalid: 1, error: 2 } as const;
 
 /** Expected problems (bad environment, bad input) print one clear message; bugs keep their stack. */
 export function reportError(err: unknown): number {
-  if (err instanceof StackError || err instanceof UsageError) {
+  if (err instanceof StackError || err instanceof UsageError || err instanceof CensusError) {
     process.stderr.write(`firedrill: ${err.message}\n`);
     if (err instanceof StackError && err.hint) process.stderr.write(`  hint: ${err.hint}\n`);
     return EXIT.error;

@@ -142,7 +142,9 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
     return c instanceof CancelledFailure ? (c.details[0] as ObserveResult | undefined) : undefined;
   };
 
-  await a.notify.notify({ kind: 'start', drill: spec.metadata.name, text: `drill ${spec.metadata.name} started (${info.workflowId})`, urlFromEnv: spec.report.webhook?.urlFromEnv });
+  // A notification never decides a drill's fate.
+  await a.notify.notify({ kind: 'start', drill: spec.metadata.name, text: `drill ${spec.metadata.name} started (${info.workflowId})`, urlFromEnv: spec.report.webhook?.urlFromEnv })
+    .catch(() => undefined);
 
   try {
     await work.run(async () => {
