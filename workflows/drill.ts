@@ -193,7 +193,8 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
         });
         const sinceT0 = Date.parse(now()) - Date.parse(injection.t0);
         const holdLeft = Math.max(0, Math.min(spec.timing.hold - sinceT0, budget - sinceT0));
-        journal.enter('hold', `${Math.round(holdLeft / 1000)} s more with the fault in place (hold ${Math.round(spec.timing.hold / 1000)} s from T0)`);
+        // An abort during inject goes straight to restore, without a hold.
+        if (!aborted) journal.enter('hold', `${Math.round(holdLeft / 1000)} s more with the fault in place (hold ${Math.round(spec.timing.hold / 1000)} s from T0)`);
         if (spec.timing.hold - sinceT0 > budget - sinceT0) journal.add('guardrail', 'hold shortened to stay within timing.maxDuration');
         await condition(() => observed, holdLeft);
       } finally {

@@ -18,6 +18,8 @@ export interface DrainOptions {
   evictionTimeoutMs: number;
   gracePeriodMs?: number;
   protectedNamespaces: string[];
+  /** Aborted when the drill is stopped: PDB-blocked pods are then no longer retried. */
+  signal?: AbortSignal;
   /** Called once every pod has had its first eviction attempt answered. */
   onFirstRoundDone?: () => void;
   onProgress?: (p: { evicted: number; pending: number; blocked: number }) => void;
@@ -47,6 +49,16 @@ export async function podsOnNodes(core: k8s.CoreV1Api, nodes: string[], counter:
   const lists = await Promise.all(nodes.map((node) => limit(() => listAll<k8s.V1Pod>((cont) =>
     withApiRetry(() => core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}`, limit: 500, _continue: cont }), counter)))));
   return lists.flat();
+}
+
+/** sleep that ends early when the signal aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  if (!signal) return sleep(ms);
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 type Attempt = { kind: 'ok' } | { kind: 'blocked' } | { kind: 'failed'; reason: string };
@@ -112,13 +124,17 @@ export async function drainNodes(core: k8s.CoreV1Api, nodes: string[], opts: Dra
   opts.onFirstRoundDone?.();
   const deadline = Date.now() + opts.evictionTimeoutMs;
   let delay = 500;
-  while (blocked.length && Date.now() + delay <= deadline) {
-    await sleep(delay);
+  const stopped = () => opts.signal?.aborted ?? false;
+  while (blocked.length && !stopped() && Date.now() + delay <= deadline) {
+    await pause(delay, opts.signal);
+    if (stopped()) break;
     delay = Math.min(delay * 2, 5000);
     blocked = await round(blocked);
   }
   for (const pod of blocked) {
-    notEvicted.push(ref(pod, `blocked by a PodDisruptionBudget for ${Math.round(opts.evictionTimeoutMs / 1000)} s (eviction timeout)`));
+    notEvicted.push(ref(pod, stopped()
+      ? 'blocked by a PodDisruptionBudget when the drill was stopped'
+      : `blocked by a PodDisruptionBudget for ${Math.round(opts.evictionTimeoutMs / 1000)} s (eviction timeout)`));
   }
   return { evicted, skipped, notEvicted };
 }

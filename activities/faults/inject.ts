@@ -55,7 +55,14 @@ export function createInjectFault(kc: k8s.KubeConfig) {
       let evicted = 0;
       let notEvicted: NotEvicted[] = [];
       if (input.mode === 'drain') {
+        // A cancellation the workflow asked for (an operator's abort, a cancelled run) stops
+        // waiting on PDB-blocked pods, so restore follows at once; a worker shutdown does not.
+        const stop = new AbortController();
+        const onCancel = () => { if (ctx.cancellationDetails?.cancelRequested) stop.abort(); };
+        if (ctx.cancellationSignal.aborted) onCancel();
+        else ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
         const res = await drainNodes(core, input.nodes, {
+          signal: stop.signal,
           concurrency: input.concurrency,
           evictionTimeoutMs: input.evictionTimeoutMs,
           gracePeriodMs: input.gracePeriodMs,
