@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { KubeConfigError, PermissionError, planDrill, toPlanSummary } from './census/index.js';
 import { createInjectFault, type InjectInput } from './faults/inject.js';
 import { createListMarkedRuns, createRestoreNodes } from './faults/restore.js';
+import { createGameDayActivities } from './gameday-report.js';
 import { createNotifier, type NotifyEvent } from './notify.js';
 import { createObserve, type ObserveInput } from './probes/observe.js';
 
@@ -98,6 +99,8 @@ export function createActivities(deps: ActivityDeps) {
     async notify(event: NotifyEvent): Promise<void> {
       await notifier.notify(event);
     },
+
+    ...createGameDayActivities(deps),
   };
 }
 

@@ -1,10 +1,12 @@
 import { Command } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
 import { registerJanitor } from './commands/janitor.js';
 import { registerPlan } from './commands/plan.js';
 import { registerReport } from './commands/report.js';
 import { registerControl, registerRun } from './commands/run.js';
+import { registerSchedule } from './commands/schedule.js';
 import { registerValidate } from './commands/validate.js';
 import { registerWorker } from './commands/worker.js';
 import { reportError } from './errors.js';
@@ -26,11 +28,13 @@ registerValidate(program);
 registerPlan(program);
 registerRun(program);
 registerControl(program);
+registerSchedule(program);
 registerReport(program);
 registerJanitor(program);
 registerWorker(program);
 registerDev(program);
 registerDemo(program);
+registerBench(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,256 @@
+import fs from 'node:fs/promises';
+import * as k8s from '@kubernetes/client-node';
+import os from 'node:os';
+import path from 'node:path';
+import { cacheRoot, projectRoot } from '../devstack/paths.js';
+import { stackPorts } from '../devstack/ports.js';
+import { ensureKube } from '../devstack/provision.js';
+import { loadKubeConfig, stackDown, stackUp } from '../devstack/stack.js';
+import { loadConfig } from '../worker/config.js';
+import { createLogger } from '../worker/logger.js';
+import { createDrillWorker } from '../worker/worker.js';
+import { FIREDRILL_VERSION } from '../cli/version.js';
+import { benchDrain, DRAIN_NS, type DrainBenchResult } from './drain.js';
+import {
+  always200, benchAbort, benchAccuracy, benchHistory, RTO_NS,
+  type AbortBenchResult, type AccuracyResult, type HistoryRun,
+} from './drills.js';
+import { deleteNamespace, rssSampler, type Progress } from './kube.js';
+
+// `firedrill bench`: the issue's five benchmarks on a stack of the benchmark's own (own ports,
+// own state directory), so it never disturbs the default local stack or tests using it.
+
+export type BenchSize = 'quick' | 'full';
+
+export interface SizeParams {
+  nodesPerZone: number;
+  deployments: number;
+  replicas: number;
+  drainConcurrency: number;
+  rawConcurrency: number;
+  accuracyRuns: number;
+  accuracySlots: number;
+  historyHolds: number[];
+}
+
+export const SIZES: Record<BenchSize, SizeParams> = {
+  quick: { nodesPerZone: 10, deployments: 10, replicas: 30, drainConcurrency: 50, rawConcurrency: 200, accuracyRuns: 3, accuracySlots: 3, historyHolds: [5, 15] },
+  full: { nodesPerZone: 100, deployments: 30, replicas: 100, drainConcurrency: 50, rawConcurrency: 200, accuracyRuns: 20, accuracySlots: 4, historyHolds: [20, 60] },
+};
+
+export interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchResults {
+  size: BenchSize;
+  firedrillVersion: string;
+  startedAt: string;
+  seconds: number;
+  command: string;
+  machine: { nproc: number; memoryGiB: number; node: string; platform: string; cpuModel: string };
+  params: SizeParams;
+  drain: DrainBenchResult;
+  abort: AbortBenchResult;
+  history: HistoryRun[];
+  /** peakMb: the process running the drain (no Temporal worker loaded yet); drillWorkerPeakMb: the same process later running the drill worker (benchmarks 2, 3, 5). */
+  workerRss: { startMb: number; peakMb: number; drillWorkerPeakMb: number };
+  accuracy: AccuracyResult;
+  targets: Target[];
+}
+
+export interface BenchOptions {
+  size: BenchSize;
+  keepStack: boolean;
+  progress: Progress;
+}
+
+/** The benchmark stack: own port block and state dir, beside (never instead of) the default one. */
+export function benchStack(env: NodeJS.ProcessEnv = process.env) {
+  const base = env.FIREDRILL_BENCH_PORT_BASE ?? '41000';
+  return {
+    ports: stackPorts({ ...env, FIREDRILL_DEV_PORT_BASE: base }),
+    stateDir: path.join(cacheRoot(env), 'bench-state'),
+    portBase: base,
+  };
+}
+
+export function evaluate(r: Omit<BenchResults, 'targets'>): Target[] {
+  const [a, b, c] = ['firedrill', 'kubectl', 'raw'].map((v) => r.drain.variants.find((x) => x.variant === v));
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const worstHistory = Math.max(...r.history.map((h) => h.events));
+  const worstErr = r.accuracy.worstAbsErrorIntervals;
+  return [
+    {
+      name: 'drain vs sequential kubectl',
+      target: '>= 10x faster',
+      measured: `${r.drain.ratios.firedrillVsKubectl}x (${s(a?.evictedMs ?? 0)} vs ${s(b?.evictedMs ?? 0)})`,
+      met: r.drain.ratios.firedrillVsKubectl >= 10,
+    },
+    {
+      name: 'drain vs raw lower bound',
+      target: '>= 0.8x throughput',
+      measured: `${r.drain.ratios.firedrillThroughputVsRaw}x (${s(a?.evictedMs ?? 0)} vs ${s(c?.evictedMs ?? 0)})`,
+      met: r.drain.ratios.firedrillThroughputVsRaw >= 0.8,
+    },
+    {
+      name: 'same evicted set (firedrill, kubectl)',
+      target: 'identical per Deployment, no DaemonSet pod',
+      measured: r.drain.sameEvictedSet ? 'identical' : r.drain.sameSetNotes.join('; '),
+      met: r.drain.sameEvictedSet,
+    },
+    {
+      name: `abort -> restored (${r.abort.nodes} nodes)`,
+      target: '< 5 s',
+      measured: `${s(r.abort.signalToUncordonedMs)} (restore.endedAt ${s(r.abort.signalToRestoreEndedMs)})`,
+      met: r.abort.signalToUncordonedMs < 5000,
+    },
+    {
+      name: 'history, 1 h drill with 10 probes at 1 s',
+      target: '< 1,000 events',
+      measured: `${worstHistory} events (holds ${r.history.map((h) => `${h.holdSeconds} s: ${h.events}`).join(', ')})`,
+      // Only drills that ran their hold count: a refused drill has a short history too.
+      met: worstHistory < 1000 && r.history.every((h) => h.outcome === 'passed' || h.outcome === 'failed'),
+    },
+    {
+      name: 'worker peak RSS during the drain',
+      target: '< 300 MB',
+      measured: `${r.workerRss.peakMb} MB (before: ${r.workerRss.startMb} MB; drill worker later: ${r.workerRss.drillWorkerPeakMb} MB)`,
+      met: r.workerRss.peakMb < 300,
+    },
+    {
+      name: `RTO error (${r.accuracy.runs.length} runs)`,
+      target: '<= 1 probe interval',
+      measured: worstErr === null ? 'not measured' : `worst ${worstErr}, mean ${r.accuracy.meanAbsErrorIntervals} intervals (${r.accuracy.probeIntervalMs} ms)${r.accuracy.failedRuns ? `, ${r.accuracy.failedRuns} run(s) unmeasured` : ''}`,
+      met: worstErr !== null && worstErr <= 1 && r.accuracy.failedRuns === 0,
+    },
+  ];
+}
+
+export async function runBench(opts: BenchOptions): Promise<BenchResults> {
+  const started = Date.now();
+  const params = SIZES[opts.size];
+  const progress = opts.progress;
+  const { ports, stateDir, portBase } = benchStack();
+  // Anything below that reads the environment sees the benchmark stack, not the default one.
+  process.env.FIREDRILL_DEV_PORT_BASE = portBase;
+  process.env.FIREDRILL_STATE_DIR = stateDir;
+  progress(`bench (${opts.size}): own stack on port base ${portBase}, ${params.nodesPerZone} nodes per zone`);
+  const up = await stackUp({ nodesPerZone: params.nodesPerZone, progress }, stateDir, ports);
+  progress(`stack ready in ${up.seconds.toFixed(1)} s`);
+  const reportDir = await fs.mkdtemp(path.join(os.tmpdir(), 'firedrill-bench-'));
+  try {
+    const kc = loadKubeConfig(stateDir);
+    const kubectl = (await ensureKube(progress)).kubectl;
+    // Leftovers of an earlier (kept or interrupted) run would sit on the nodes the drills take away.
+    await Promise.all([deleteNamespace(kc, DRAIN_NS, 600_000), deleteNamespace(kc, RTO_NS)]);
+
+    // The drain first, in a process that has not yet loaded a Temporal worker: its RSS is the
+    // drain's. The drained workload stays (in the other zones) for the drills that follow.
+    const drain = await benchDrain(kc, up.status.kubeconfig, kubectl, {
+      deployments: params.deployments, replicas: params.replicas, concurrency: params.drainConcurrency, rawConcurrency: params.rawConcurrency,
+    }, progress);
+    const outDir = path.join(projectRoot, 'bench', 'results');
+    await fs.mkdir(outDir, { recursive: true });
+    // Kept if a later step fails: the drain is the long part.
+    await fs.writeFile(path.join(outDir, `${opts.size}.drain.json`), `${JSON.stringify(drain, null, 2)}\n`);
+
+    const config = loadConfig({
+      ...process.env,
+      TEMPORAL_ADDRESS: up.status.temporalAddress,
+      FIREDRILL_TASK_QUEUE: 'firedrill-bench',
+      KUBECONFIG: up.status.kubeconfig,
+      FIREDRILL_REPORT_DIR: reportDir,
+      FIREDRILL_LOG_LEVEL: process.env.FIREDRILL_LOG_LEVEL ?? 'warn',
+    });
+    const dw = await createDrillWorker(config, createLogger({ level: config.FIREDRILL_LOG_LEVEL }));
+    const ok = await always200();
+    let abort: AbortBenchResult;
+    let history: HistoryRun[];
+    let accuracy: AccuracyResult;
+    let workerPeakRssMb = 0;
+    try {
+      const ctx = { client: dw.client, taskQueue: config.FIREDRILL_TASK_QUEUE, kc, progress };
+      const sampler = rssSampler();
+      [abort, history, accuracy] = await dw.worker.runUntil(async () => {
+        const ab = await benchAbort(ctx, ok.url);
+        const hi = await benchHistory(ctx, ok.url, params.historyHolds);
+        const ac = await benchAccuracy(ctx, params.accuracyRuns, params.accuracySlots, ports.simulator);
+        return [ab, hi, ac] as const;
+      });
+      workerPeakRssMb = sampler.stop().peakMb;
+    } finally {
+      await ok.close();
+      await dw.close();
+    }
+    await deleteNamespace(kc, RTO_NS);
+
+    const cpus = os.cpus();
+    const partial: Omit<BenchResults, 'targets'> = {
+      size: opts.size,
+      firedrillVersion: FIREDRILL_VERSION,
+      startedAt: new Date(started).toISOString(),
+      seconds: Math.round((Date.now() - started) / 1000),
+      command: `npm run bench -- --size ${opts.size}`,
+      machine: {
+        nproc: os.availableParallelism?.() ?? cpus.length,
+        memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+        node: process.version,
+        platform: `${os.platform()} ${os.arch()}`,
+        cpuModel: cpus[0]?.model ?? 'unknown',
+      },
+      params,
+      drain,
+      abort,
+      history,
+      workerRss: { ...drain.rss, drillWorkerPeakMb: workerPeakRssMb },
+      accuracy,
+    };
+    const results: BenchResults = { ...partial, targets: evaluate(partial) };
+    await fs.rm(path.join(outDir, `${opts.size}.drain.json`), { force: true });
+    await fs.writeFile(path.join(outDir, `${opts.size}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    progress(`results written to bench/results/${opts.size}.json`);
+    return results;
+  } finally {
+    // Not waited for: the next run waits for it before it starts.
+    await kcDelete(stateDir);
+    await fs.rm(reportDir, { recursive: true, force: true });
+    if (!opts.keepStack) {
+      progress('stopping the benchmark stack (--keep-stack keeps it)');
+      await stackDown(stateDir);
+    }
+  }
+}
+
+async function kcDelete(stateDir: string): Promise<void> {
+  try {
+    const core = loadKubeConfig(stateDir).makeApiClient(k8s.CoreV1Api);
+    await core.deleteNamespace({ name: DRAIN_NS });
+  } catch {
+    // Already gone, or the stack is not reachable: nothing to clean.
+  }
+}
+
+export function formatTable(r: BenchResults): string {
+  const rows: string[][] = [['benchmark', 'target', 'measured', 'met']];
+  for (const t of r.targets) rows.push([t.name, t.target, t.measured, t.met ? 'yes' : 'NO']);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const d = r.drain;
+  const detail = d.variants.map((v) => `  ${v.variant.padEnd(9)} evicted ${v.evicted}/${v.evictable} in ${(v.evictedMs / 1000).toFixed(2)} s (${v.podsPerSecond} pods/s; pods without PDB by ${(v.unguardedEvictedMs / 1000).toFixed(2)} s), tool returned at ${(v.toolReturnMs / 1000).toFixed(2)} s`);
+  return [
+    `firedrill bench --size ${r.size}: ${d.nodes} nodes and ${d.pods} pods in the drained zone; ${r.machine.nproc} CPUs, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}`,
+    '',
+    line(rows[0]!),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.slice(1).map(line),
+    '',
+    'drain variants:',
+    ...detail,
+    `history: ${r.history.map((h) => `hold ${h.holdSeconds} s: ${h.events} events, ${h.historyJsonBytes} B JSON${h.historyProtoBytes !== null ? ` / ${h.historyProtoBytes} B proto` : ''}, result ${h.resultJsonBytes} B`).join('; ')}`,
+    '',
+  ].join('\n');
+}

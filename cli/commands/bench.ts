@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { formatTable, runBench, type BenchSize } from '../../bench/index.js';
+import { UsageError } from '../errors.js';
+import { progressPrinter } from '../progress.js';
+
+export function registerBench(program: Command): void {
+  program.command('bench')
+    .description('run the benchmarks (zone drain, abort latency, history size, worker memory, RTO accuracy) on a simulated cluster of their own; writes bench/results/<size>.json')
+    .option('--size <size>', 'quick (10 nodes per zone, 300 pods) or full (100 nodes per zone, 3,000 pods)', 'quick')
+    .option('--json', 'print the results as JSON instead of a table')
+    .option('--keep-stack', 'leave the benchmark stack running afterwards')
+    .action(async (opts: { size: string; json?: boolean; keepStack?: boolean }) => {
+      if (opts.size !== 'quick' && opts.size !== 'full') throw new UsageError(`--size must be quick or full, got "${opts.size}"`);
+      const results = await runBench({ size: opts.size as BenchSize, keepStack: opts.keepStack ?? false, progress: progressPrinter('bench') });
+      process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : formatTable(results));
+      process.exitCode = results.targets.every((t) => t.met) ? 0 : 1;
+    });
+}
