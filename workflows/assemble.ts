@@ -6,7 +6,7 @@ import {
   RESULT_SCHEMA_VERSION, type DrillResult, type Measurements, type Outcome, type ProbeSegment, type ProbeTimeline,
 } from '../report/result.js';
 import type { Journal } from './journal.js';
-import { errorBudget, evaluateObjectives, firstStableAt, measureCapacity, measureProbe, measureRpo } from './measure.js';
+import { errorBudget, evaluateObjectives, measureCapacity, measureProbe, measureRpo, steadyAtEnd } from './measure.js';
 
 export function describeTarget(spec: DrillSpec): string {
   const t = spec.target;
@@ -26,9 +26,8 @@ export function baselineVerdict(spec: DrillSpec, obs: ObserveResult): { ok: bool
       reasons.push(`${p.name}: ${r.failed} failed observation(s), ${p.tolerance.allowedFailures} allowed${err ? ` (${err})` : ''}`);
       continue;
     }
-    const last = r.segments.at(-1);
     const start = obs.startedAt ? Date.parse(obs.startedAt) : 0;
-    if (!last?.healthy || firstStableAt(r.segments, start, p.tolerance.stableFor) === null) {
+    if (!steadyAtEnd(r.segments, start, p.tolerance.stableFor)) {
       reasons.push(`${p.name}: not healthy for ${Math.round(p.tolerance.stableFor / 1000)} s in a row`);
     }
   }

@@ -82,9 +82,23 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
   const journal = new Journal();
   const context = spec.target.context;
 
-  let approvedBy = input.approvedBy;
-  let approvedAt = approvedBy ? journal.startedAt : undefined;
+  let approvedBy: string | undefined;
+  let approvedAt: string | undefined;
   const refusedApprovals: DrillResult['approval']['refused'] = [];
+  // Only identities the drill lists may approve, whether up front (`run --approve`) or by signal.
+  const approve = (identity: string, how: string) => {
+    const allowed = spec.approval.approvers;
+    if (allowed && !allowed.includes(identity)) {
+      refusedApprovals.push({ identity, at: now(), reason: 'not listed in approval.approvers' });
+      journal.add('warning', `${how} refused: identity not listed in approval.approvers`, identity);
+      return;
+    }
+    if (!approvedBy) {
+      approvedBy = identity;
+      approvedAt = now();
+      journal.add('operator', how, identity);
+    }
+  };
   let aborted: AbortSignal | undefined;
   let plan: PreflightResult | undefined;
   let baseline: ObserveResult | undefined;
@@ -100,20 +114,8 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
   let result: DrillResult | undefined;
   const work = new CancellationScope();
 
-  if (approvedBy) journal.add('operator', 'approved at start', approvedBy);
-  setHandler(approveSignal, ({ identity }) => {
-    const allowed = spec.approval.approvers;
-    if (allowed && !allowed.includes(identity)) {
-      refusedApprovals.push({ identity, at: now(), reason: 'not listed in approval.approvers' });
-      journal.add('warning', 'approval refused: identity not listed in approval.approvers', identity);
-      return;
-    }
-    if (!approvedBy) {
-      approvedBy = identity;
-      approvedAt = now();
-      journal.add('operator', 'approved', identity);
-    }
-  });
+  if (input.approvedBy) approve(input.approvedBy, 'approved at start');
+  setHandler(approveSignal, ({ identity }) => approve(identity, 'approved'));
   setHandler(abortSignal, (sig) => {
     if (aborted) return;
     aborted = sig;
@@ -202,7 +204,9 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
         await CancellationScope.nonCancellable(() => observing.catch(() => undefined));
       }
       await observing;
-      if (!hold) throw new Error('the hold observation returned no timeline');
+      // A hold that ends while the probes' activity waits to be retried has no timeline to
+      // return; without one nothing can be measured, so say exactly that.
+      if (!hold) throw new Error('the probes were being retried when the hold ended: no timeline was recorded, so nothing could be measured');
       if (hold.stoppedBy?.kind === 'guardrail') {
         journal.add('guardrail', hold.stoppedBy.message);
         stop('aborted', `guardrail: ${hold.stoppedBy.message}`);

@@ -31,6 +31,17 @@ export function firstStableAt(segments: ProbeSegment[], after: number, stableFor
   return null;
 }
 
+/**
+ * Steady state now: the newest observation is healthy and the healthy run it ends has lasted
+ * stableFor, counted from `after`. The baseline's stop rule and its verdict both use this, so
+ * a baseline that stopped as steady is also judged steady.
+ */
+export function steadyAtEnd(segments: ProbeSegment[], after: number, stableForMs: number): boolean {
+  const last = runs(segments).at(-1);
+  if (!last?.healthy || last.to < after) return false;
+  return last.to - Math.max(last.from, after) >= stableForMs;
+}
+
 /** First failed observation at or after t. */
 export function firstFailureAt(segments: ProbeSegment[], t: number): number | null {
   for (const s of segments) {

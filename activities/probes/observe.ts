@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { CancelledFailure, Context } from '@temporalio/activity';
 import type * as k8s from '@kubernetes/client-node';
 import type { ProbeSpec, RpoProbeSpec, WorkloadRef } from '../../drills/schema/index.js';
@@ -5,6 +6,7 @@ import type { ProbeSegment } from '../../report/result.js';
 import { checkFor, readMarkers, writeMarker, type CheckDeps } from './checks.js';
 import { capacityCheck } from './capacity.js';
 import { SegmentBuilder } from './segments.js';
+import { steadyAtEnd } from '../../workflows/measure.js';
 
 // The probes engine: one long-running, heartbeating activity per drill phase. It returns
 // compact timeline segments (state changes), so an hour at one-second intervals costs the
@@ -57,12 +59,6 @@ interface Checkpoint {
 
 const key = (w: WorkloadRef) => `${w.kind}/${w.namespace}/${w.name}`;
 
-/** True when the newest uninterrupted healthy run has lasted at least stableFor. */
-export function isSteady(b: SegmentBuilder, stableForMs: number, now: number): boolean {
-  const last = b.segments.at(-1);
-  if (!last || !last.healthy) return false;
-  return Math.max(Date.parse(last.to), now - 1) - Date.parse(last.from) >= stableForMs;
-}
 
 export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
   return async function observe(input: ObserveInput): Promise<ObserveResult> {
@@ -77,6 +73,8 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
     const desired = new Map<string, number>();
     let stoppedBy: ObserveResult['stoppedBy'];
     const stop = new AbortController();
+    // Every probe loop, the capacity loop and the supervisor wait on this signal at once.
+    setMaxListeners(input.probes.length + 8, stop.signal);
     const finish = (why: NonNullable<ObserveResult['stoppedBy']>) => {
       if (!stoppedBy) stoppedBy = why;
       stop.abort();
@@ -152,7 +150,7 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
           finish({ kind: 'guardrail', message: `error budget spent: ${failed} failed observations of ${expectedTotal} planned (limit ${g.maxErrorBudget})` });
         }
       }
-      if (input.stopWhenSteady && input.probes.every((p) => isSteady(builders.get(p.name) as SegmentBuilder, p.tolerance.stableFor, now))) {
+      if (input.stopWhenSteady && input.probes.every((p) => steadyAtEnd((builders.get(p.name) as SegmentBuilder).segments, cp.startedAt, p.tolerance.stableFor))) {
         finish({ kind: 'steady', message: 'every probe holds steady state' });
       }
     });

@@ -41,7 +41,7 @@ async function resolveResult(ref: string, dir: string): Promise<string> {
   if (ref.endsWith('.json')) throw new UsageError(`no such file: ${ref}`);
   const found = await findResultFileByRunId(dir, ref);
   if (found && (await isFile(found))) return found;
-  throw new UsageError(`no result for run id "${ref}" under ${dir} (looked for ${dir}/<drill>/${ref}/result.json); pass a result.json path or set --out / FIREDRILL_REPORT_DIR`);
+  throw new UsageError(`no result for run id "${ref}" under ${dir} (looked for ${dir}/<drill>/${ref}/result.json); pass a result.json path or set --from / FIREDRILL_REPORT_DIR`);
 }
 
 function print(lines: string[], stream: NodeJS.WriteStream = process.stdout): void {
@@ -58,11 +58,13 @@ export function registerReport(program: Command): void {
     .description('write the reports of a drill run (JSON, Markdown, HTML, PDF) and rebuild the history index')
     .argument('<run-id|result.json>', 'a result.json file, or a workflow id whose result is stored under the reports directory')
     .option('--format <list>', `comma-separated formats: ${REPORT_FORMATS.join(',')} (default: all; result.json is always written)`)
-    .option('--out <dir>', 'reports directory (default: $FIREDRILL_REPORT_DIR or ./reports)')
+    .option('--out <dir>', 'where to write (default: the --from directory)')
+    .option('--from <dir>', 'reports directory a run id is looked up in (default: $FIREDRILL_REPORT_DIR or ./reports)')
     .addHelpText('after', `
 Files are written to <out>/<drill>/<workflow id>/ as result.json, report.md, report.html and
-report.pdf, and <out>/index.html (+ index.json) is rebuilt to list every run. The report compares
-the run with the previous run of the same drill found under <out>. The PDF needs Chromium
+report.pdf, and <out>/index.html (+ index.json) is rebuilt to list every run. A run id is looked
+up under --from (then under --out). The report compares the run with the previous run of the same
+drill found under --from. The PDF needs Chromium
 (/usr/bin/chromium, or FIREDRILL_CHROMIUM); without it the other formats are still written.
 
 Examples:
@@ -71,13 +73,19 @@ Examples:
   firedrill report verify result.json
   firedrill report history --json`)
     .exitOverride(usageExit)
-    .action(async (ref: string, opts: { format?: string; out?: string }) => {
+    .action(async (ref: string, opts: { format?: string; out?: string; from?: string }) => {
       const formats = parseFormats(opts.format ?? REPORT_FORMATS.join(','));
       if (!formats.ok) throw new UsageError(formats.message);
-      const dir = reportDir(opts.out);
-      const result = await readResult(await resolveResult(ref, dir));
-      const previous = await findPreviousResult(dir, result.drill.name, result.run.startedAt);
-      const written = await writeReports(result, { outDir: dir, formats: formats.formats, previous });
+      // Rendering a stored run into another folder (--out) still finds it where runs are kept.
+      const from = reportDir(opts.from);
+      const out = opts.out ?? from;
+      const file = await resolveResult(ref, from).catch(async (err: unknown) => {
+        if (out === from) throw err;
+        return resolveResult(ref, out).catch(() => { throw err; });
+      });
+      const result = await readResult(file);
+      const previous = await findPreviousResult(from, result.drill.name, result.run.startedAt);
+      const written = await writeReports(result, { outDir: out, formats: formats.formats, previous });
       print(written.files.map((f) => `wrote ${f}`));
       print(written.warnings.map((w) => `warning: ${w}`), process.stderr);
     });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isGameDayFile, loadGameDayFile } from '../../drills/gameday/load.js';
 import { formatProblem, loadDrillFiles, locateInSource, type Problem } from '../../drills/load.js';
 import { EXIT } from '../errors.js';
 
@@ -23,7 +24,10 @@ export interface ValidateOutcome {
 /** Validates drill files; the pure core of `firedrill validate`. Never throws for bad input. */
 export async function validateFiles(paths: readonly string[], opts: { json?: boolean } = {}): Promise<ValidateOutcome> {
   const unique = [...new Set(paths)];
-  const loaded = await loadDrillFiles(unique);
+  // Game-day files (kind: GameDay) are checked with the drills they name; the rest are drills.
+  const isDay = await Promise.all(unique.map((f) => isGameDayFile(f)));
+  const days = unique.filter((_, i) => isDay[i]);
+  const loaded = await loadDrillFiles(unique.filter((_, i) => !isDay[i]));
   const files: FileVerdict[] = loaded.map((r) => ({ file: r.file, valid: r.ok, problems: r.ok ? [] : r.problems }));
 
   // Drill names key their schedules and their report history: two files must not share one.
@@ -43,6 +47,11 @@ export async function validateFiles(paths: readonly string[], opts: { json?: boo
     verdict.problems.push({ file: r.file, line, col, path: 'metadata.name', message: `drill name "${name}" is already used by ${first}` });
   });
 
+  for (const file of days) {
+    const r = await loadGameDayFile(file);
+    files.push({ file, valid: r.ok, problems: r.ok ? [] : r.problems });
+  }
+
   const report: ValidateReport = { valid: files.every((f) => f.valid), files };
   const exitCode = report.valid ? EXIT.ok : EXIT.invalid;
   if (opts.json) return { exitCode, lines: [JSON.stringify(report, null, 2)], report };
@@ -57,8 +66,8 @@ export async function validateFiles(paths: readonly string[], opts: { json?: boo
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('check drill files against the drill schema without touching any cluster')
-    .argument('<files...>', 'drill files (YAML), e.g. drills/*.yaml')
+    .description('check drill and game-day files against their schemas without touching any cluster')
+    .argument('<files...>', 'drill or game-day files (YAML), e.g. drills/*.yaml drills/gamedays/*.yaml')
     .option('--json', 'print { valid, files: [{ file, valid, problems: [{ file, line, col, path, message }] }] }')
     .addHelpText(
       'after',
@@ -69,8 +78,10 @@ export function registerValidate(program: Command): void {
         'missing fields, durations (500ms, 90s, 5m, 1h30m), probe and objective references, cron',
         'and time zone, blast-radius permissions, and drill names unique across the given files.',
         '',
+        'A game-day file (kind: GameDay) is checked together with every drill it names.',
+        '',
         'Exit codes:',
-        '  0  every file is a valid drill',
+        '  0  every file is a valid drill or game day',
         '  1  at least one file is invalid (or unreadable)',
       ].join('\n'),
     )

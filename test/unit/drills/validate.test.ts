@@ -46,6 +46,19 @@ describe('firedrill validate', () => {
     });
   });
 
+  it('checks game-day files with the drills they name, next to drill files', async () => {
+    const day = (drill: string, extra = '') => [
+      'apiVersion: firedrill.dev/v1', 'kind: GameDay', 'metadata:', '  name: test-day', '  owner: platform',
+      'drills:', `  - file: ${drill}`, 'approval:', '  required: false', extra,
+    ].join('\n');
+    const okDay = await tmp.write('day.yaml', day('good.yaml'));
+    expect(await validateFiles([good, okDay])).toMatchObject({ exitCode: 0, lines: ['2 file(s) valid'] });
+    const badDay = await tmp.write('bad-day.yaml', day('good.yaml', 'pauses: 3'));
+    const out = await validateFiles([badDay]);
+    expect(out.exitCode).toBe(1);
+    expect(out.lines[0]).toMatch(new RegExp(`^${badDay.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:10:1 pauses: unknown field`));
+  });
+
   it('refuses two files that declare the same drill name, at the second name', async () => {
     const twin = await tmp.write('twin.yaml', edit(BASE, 'owner: platform-team', 'owner: someone-else'));
     const out = await validateFiles([good, twin]);

@@ -45,6 +45,16 @@ describe('firedrill report', () => {
     expect(again.out).toContain(join(dir, 'reports', 'zone-a-loss', 'wf-1', 'report.html'));
   });
 
+  it('renders a stored run into another folder: looked up under --from, written to --out', async () => {
+    const file = join(dir, 'in.json');
+    await writeFile(file, JSON.stringify(passResult({ workflowId: 'wf-2' })));
+    await run('report', file, '--format', 'json', '--out', join(dir, 'reports'));
+    const copy = await run('report', 'wf-2', '--format', 'md', '--from', join(dir, 'reports'), '--out', join(dir, 'handout'));
+    expect(copy.code).toBe(0);
+    expect(copy.out).toContain(join(dir, 'handout', 'zone-a-loss', 'wf-2', 'report.md'));
+    await expect(readFile(join(dir, 'handout', 'zone-a-loss', 'wf-2', 'report.md'), 'utf8')).resolves.toContain('zone-a-loss');
+  });
+
   it('verify: exit 0 when the hash matches, 1 with both hashes when it does not', async () => {
     const sealed = sealResult(failResult());
     const good = join(dir, 'good.json');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeSegment, ProbeTimeline } from '../../../report/result.js';
-import { evaluateObjectives, firstFailureAt, firstStableAt, measureCapacity, measureProbe, measureRpo } from '../../../workflows/measure.js';
+import { evaluateObjectives, firstFailureAt, firstStableAt, measureCapacity, measureProbe, measureRpo, steadyAtEnd } from '../../../workflows/measure.js';
 
 const T = Date.parse('2026-01-01T00:00:00.000Z');
 const at = (s: number) => new Date(T + s * 1000).toISOString();
@@ -32,6 +32,17 @@ describe('measurement', () => {
   it('a healthy run at the end that is shorter than stableFor does not count yet', () => {
     expect(firstStableAt([seg(0, 5, false), seg(6, 7, true)], T, 3000)).toBeNull();
     expect(firstStableAt([seg(0, 5, false), seg(6, 9, true)], T, 3000)).toBe(T + 6000);
+  });
+
+  it('steady at the end: the newest healthy run has lasted stableFor by its recorded observations, not by the clock', () => {
+    expect(steadyAtEnd([seg(0, 5, false), seg(6, 9, true)], T, 3000)).toBe(true);
+    expect(steadyAtEnd([seg(0, 5, false), seg(6, 8, true)], T, 3000)).toBe(false);
+    // An earlier stable run does not make a newer short one steady.
+    expect(steadyAtEnd([seg(0, 9, true), seg(10, 10, false), seg(11, 12, true)], T, 3000)).toBe(false);
+    expect(steadyAtEnd([seg(0, 9, true), seg(10, 10, false)], T, 3000)).toBe(false);
+    // Counted from `after` (the start of this observation), like the baseline verdict.
+    expect(steadyAtEnd([seg(0, 9, true)], T + 7000, 3000)).toBe(false);
+    expect(steadyAtEnd([], T, 3000)).toBe(false);
   });
 
   it('detection is the first failure at or after T0, ignoring failures before it', () => {
