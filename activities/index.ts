@@ -5,6 +5,7 @@ import type { DrillSpec, WorkloadRef } from '../drills/schema/index.js';
 import type { DrillResult, PlanSummary } from '../report/result.js';
 import { writeReports, type ReportFormat } from '../report/write.js';
 import { ApplicationFailure } from '@temporalio/activity';
+import { accessError, forbiddenFailure, missingAccess, requiredAccess } from './census/access.js';
 import { KubeConfigError, PermissionError, planDrill, toPlanSummary } from './census/index.js';
 import { createInjectFault, type InjectInput } from './faults/inject.js';
 import { createListMarkedRuns, createRestoreNodes } from './faults/restore.js';
@@ -36,6 +37,13 @@ export interface PreflightResult {
   cluster: { server?: string; context?: string };
 }
 
+/** Workloads with ready replicas in the target: their capacity recovery is measured. */
+function watchedOf(plan: Awaited<ReturnType<typeof planDrill>>): WorkloadRef[] {
+  return plan.workloads
+    .filter((w) => w.kind !== 'DaemonSet' && w.readyInTarget > 0)
+    .map((w) => ({ kind: w.kind, namespace: w.namespace, name: w.name }) as WorkloadRef);
+}
+
 export function createActivities(deps: ActivityDeps) {
   const notifier = createNotifier({ env: deps.env ?? process.env, log: deps.log, fetch: deps.fetch });
   return {
@@ -45,25 +53,36 @@ export function createActivities(deps: ActivityDeps) {
       try {
         kc = deps.kubeFor(input.spec.target.context);
         plan = await planDrill(input.spec, kc, { workerNode: deps.workerNode });
+        if (plan.verdict.allowed) {
+          const reads = [
+            ...input.spec.probes.flatMap((p) => (p.type === 'kubernetes' ? [p.workload] : [])),
+            ...watchedOf(plan),
+          ];
+          const missing = await missingAccess(kc, requiredAccess(input.spec.fault.mode, reads));
+          if (missing === undefined) deps.log.warn({ drill: input.spec.metadata.name }, 'the API server did not answer whether the drill\'s permissions are granted; not checked before injection');
+          else if (missing.length) throw accessError(missing, kc.getCurrentContext());
+        }
       } catch (err) {
         // Retrying cannot grant a permission or invent a context: fail the drill at once.
         if (err instanceof PermissionError || err instanceof KubeConfigError) throw ApplicationFailure.nonRetryable(err.message, err.name);
         if (err instanceof Error && /kube context .* not found/.test(err.message)) throw ApplicationFailure.nonRetryable(err.message, 'KubeConfigError');
         throw err;
       }
-      const watched = plan.workloads
-        .filter((w) => w.kind !== 'DaemonSet' && w.readyInTarget > 0)
-        .map((w) => ({ kind: w.kind, namespace: w.namespace, name: w.name }) as WorkloadRef);
       return {
         summary: toPlanSummary(plan),
         targetNodes: plan.target.nodes.map((n) => n.name),
-        watched,
+        watched: watchedOf(plan),
         cluster: { server: kc.getCurrentCluster()?.server, context: input.spec.target.context },
       };
     },
 
     async injectFault(input: InjectInput & { context?: string }): ReturnType<ReturnType<typeof createInjectFault>> {
-      return createInjectFault(deps.kubeFor(input.context))(input);
+      try {
+        return await createInjectFault(deps.kubeFor(input.context))(input);
+      } catch (err) {
+        // Preflight checked the permissions; a 403 now means they were taken away meanwhile.
+        throw forbiddenFailure(err, `injecting ${input.mode}`) ?? err;
+      }
     },
 
     async observe(input: ObserveInput & { context?: string }): ReturnType<ReturnType<typeof createObserve>> {

@@ -6,6 +6,7 @@ import type { Activities, InjectResult, ObserveResult, PreflightResult, RestoreR
 import type { DrillSpec } from '../drills/schema/index.js';
 import type { DrillResult, Outcome } from '../report/result.js';
 import { assembleResult, baselineVerdict } from './assemble.js';
+import { failureMessage } from './failure.js';
 import { Journal, now } from './journal.js';
 
 // The drill: preflight → approval → baseline → inject → hold → restore → failback → report.
@@ -216,7 +217,7 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
     if (aborted && isCancellation(err)) stop('aborted', `aborted by ${aborted.identity}: ${aborted.reason}`);
     else if (isCancellation(err)) stop('aborted', 'the workflow was cancelled');
     else {
-      const message = (err as Error).message ?? String(err);
+      const message = failureMessage(err);
       journal.add('error', message);
       stop('error', message);
     }

@@ -64,7 +64,8 @@ function resourceName(r: Resource): string {
   return r.group ? `${r.plural}.${r.group}` : r.plural;
 }
 
-function serverMessage(body: unknown): string | undefined {
+/** The message of a Kubernetes Status body, as a string or parsed. */
+export function serverMessage(body: unknown): string | undefined {
   if (typeof body === 'string') {
     try {
       return serverMessage(JSON.parse(body));

@@ -52,8 +52,11 @@ export function temporalTargetFor(stack: StackStatus, taskQueue: string): Tempor
   return { address: stack.temporalAddress, namespace: stack.temporalNamespace, taskQueue, uiUrl: stack.temporalUiUrl };
 }
 
-/** An in-process drill worker on its own task queue, running in the background until stop(). */
-export async function startWorker(stack: StackStatus, opts: { taskQueue?: string; reportDir?: string } = {}): Promise<TestWorker> {
+/**
+ * An in-process drill worker on its own task queue, running in the background until stop().
+ * `env` overrides its environment, e.g. KUBECONFIG for other credentials or FIREDRILL_NODE_NAME.
+ */
+export async function startWorker(stack: StackStatus, opts: { taskQueue?: string; reportDir?: string; env?: Record<string, string> } = {}): Promise<TestWorker> {
   const taskQueue = opts.taskQueue ?? uniqueName('drill-it');
   const ownDir = opts.reportDir === undefined;
   const reportDir = opts.reportDir ?? await mkdtemp(path.join(tmpdir(), 'firedrill-it-'));
@@ -65,6 +68,7 @@ export async function startWorker(stack: StackStatus, opts: { taskQueue?: string
     FIREDRILL_TASK_QUEUE: taskQueue,
     FIREDRILL_REPORT_DIR: reportDir,
     FIREDRILL_LOG_LEVEL: 'warn',
+    ...opts.env,
   });
   const dw = await createDrillWorker(config, createLogger({ level: 'warn' }), { workflowBundle: await workflowBundle() });
   let failure: unknown;
