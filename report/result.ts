@@ -212,6 +212,10 @@ export interface DrillResult {
     nodes: Array<{ name: string; restored: boolean; note?: string }>;
     /** Time restore spent waiting for an unreachable API server. */
     blockedMs: number;
+    /** Kubernetes API calls restore retried (also counted in injection.apiRetries). */
+    apiRetries?: number;
+    /** Attempts the restore activity needed (1 = it succeeded at once). */
+    attempts?: number;
   } | null;
   /** sha256 of this document serialised without the evidence field (see report/evidence.ts). */
   evidence?: { resultSha256: string };

@@ -176,6 +176,8 @@ export function assembleResult(a: AssembleInput): DrillResult {
       endedAt: a.restoreEndedAt,
       nodes: a.restore.nodes.map((n) => ({ name: n.name, restored: n.restored, ...(n.note ? { note: n.note } : {}) })),
       blockedMs: a.restore.blockedMs,
+      apiRetries: a.restore.apiRetries,
+      ...(a.restore.attempt !== undefined ? { attempts: a.restore.attempt } : {}),
     } : null,
   };
 }

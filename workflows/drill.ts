@@ -228,7 +228,11 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
         restoreStartedAt = now();
         restore = await a.restore.restoreNodes({ runId, context });
         restoreEndedAt = now();
-        if (restore.blockedMs > 0) journal.add('warning', `restore was blocked for ${Math.round(restore.blockedMs / 1000)} s by API errors`);
+        // Under a second of failing calls is noise; the exact figure is in the result either way.
+        if (restore.blockedMs >= 1000) {
+          const tries = (restore.attempt ?? 1) > 1 ? `, ${restore.attempt} attempts` : '';
+          journal.add('warning', `restore was blocked for ${Math.round(restore.blockedMs / 1000)} s by API errors (${restore.apiRetries} API retries${tries})`);
+        }
         journal.enter('failback');
         failback = await a.observe.observe({
           mode: 'failback', probes: spec.probes, durationMs: Math.min(FAILBACK_MAX_MS, spec.timing.maxDuration), stopWhenSteady: true, context,

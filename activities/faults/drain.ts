@@ -61,6 +61,25 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+function errorText(err: unknown): string {
+  const body = (err as k8s.ApiException<unknown>).body;
+  return typeof body === 'string' ? body : body === undefined ? String((err as Error).message) : JSON.stringify(body);
+}
+
+/**
+ * The Eviction API refusing because of a PodDisruptionBudget: 429 (or 500 when several PDBs
+ * match) with the budget named in the message. A 429 without it is throttling.
+ */
+export function isPdbRefusal(err: unknown): boolean {
+  const code = statusOf(err);
+  return (code === 429 || code === 500) && /disruption budget/i.test(errorText(err));
+}
+
+/** Any answer about PodDisruptionBudgets (several matching ones is a 500): never an API fault. */
+function aboutPdbs(err: unknown): boolean {
+  return statusOf(err) !== undefined && /disruption ?budget/i.test(errorText(err));
+}
+
 type Attempt = { kind: 'ok' } | { kind: 'blocked' } | { kind: 'failed'; reason: string };
 
 /** One eviction attempt: ok (or already gone), blocked by a PDB, or failed for another reason. */
@@ -74,16 +93,16 @@ async function evictOnce(core: k8s.CoreV1Api, pod: k8s.V1Pod, opts: DrainOptions
     ...(opts.gracePeriodMs !== undefined ? { deleteOptions: { gracePeriodSeconds: Math.round(opts.gracePeriodMs / 1000) } } : {}),
   };
   try {
-    // 429 from the Eviction API means "a PDB forbids it now": the drain's own loop retries that.
+    // A PDB refusal is not an API fault: the drain's own loop retries it, with its own deadline.
+    // Throttling (429 without the PDB message) and other 5xx are retried here.
     await withApiRetry(() => core.createNamespacedPodEviction({ name, namespace, body }), counter,
-      { transient: (err) => statusOf(err) !== 429 && isTransient(err) });
+      { transient: (err) => !aboutPdbs(err) && isTransient(err) });
     return { kind: 'ok' };
   } catch (err) {
     const code = statusOf(err);
     if (code === 404) return { kind: 'ok' };
-    // 429: a PodDisruptionBudget forbids it now. 500 with the PDB message: several PDBs match.
-    const text = String((err as k8s.ApiException<unknown>).body ?? (err as Error).message);
-    if (code === 429 || (code === 500 && /disruption budget/i.test(text))) return { kind: 'blocked' };
+    const text = errorText(err);
+    if (isPdbRefusal(err)) return { kind: 'blocked' };
     return { kind: 'failed', reason: `eviction failed: HTTP ${code ?? '?'} ${text.slice(0, 200)}` };
   }
 }

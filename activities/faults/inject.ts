@@ -29,7 +29,9 @@ export interface InjectResult {
 interface Progress {
   t0?: number;
   nodesDone: number;
+  /** Pods evicted by every attempt so far: a retried attempt finds them gone and skips them. */
   evicted: number;
+  apiRetries?: number;
 }
 
 /**
@@ -41,10 +43,11 @@ export function createInjectFault(kc: k8s.KubeConfig) {
   return async function injectFault(input: InjectInput): Promise<InjectResult> {
     const ctx = Context.current();
     const prior = ctx.info.heartbeatDetails as Progress | undefined;
-    const progress: Progress = { nodesDone: 0, evicted: 0, ...(prior?.t0 ? { t0: prior.t0 } : {}) };
+    const priorEvicted = prior?.evicted ?? 0;
+    const progress: Progress = { nodesDone: 0, evicted: priorEvicted, ...(prior?.t0 ? { t0: prior.t0 } : {}) };
     const core = kc.makeApiClient(k8s.CoreV1Api);
-    const counter: RetryCounter = { retries: 0 };
-    const beat = setInterval(() => ctx.heartbeat(progress), 1000);
+    const counter: RetryCounter = { retries: prior?.apiRetries ?? 0 };
+    const beat = setInterval(() => ctx.heartbeat({ ...progress, apiRetries: counter.retries }), 1000);
     try {
       const limit = pLimit(input.concurrency);
       const nodes = await Promise.all(input.nodes.map((name) => limit(async () => {
@@ -52,7 +55,7 @@ export function createInjectFault(kc: k8s.KubeConfig) {
         progress.nodesDone++;
         return out;
       })));
-      let evicted = 0;
+      let evicted = priorEvicted;
       let notEvicted: NotEvicted[] = [];
       if (input.mode === 'drain') {
         // A cancellation the workflow asked for (an operator's abort, a cancelled run) stops
@@ -67,10 +70,10 @@ export function createInjectFault(kc: k8s.KubeConfig) {
           evictionTimeoutMs: input.evictionTimeoutMs,
           gracePeriodMs: input.gracePeriodMs,
           protectedNamespaces: input.protectedNamespaces,
-          onFirstRoundDone: () => { progress.t0 ??= Date.now(); ctx.heartbeat(progress); },
-          onProgress: (p) => { progress.evicted = p.evicted; },
+          onFirstRoundDone: () => { progress.t0 ??= Date.now(); ctx.heartbeat({ ...progress, apiRetries: counter.retries }); },
+          onProgress: (p) => { progress.evicted = priorEvicted + p.evicted; },
         }, counter);
-        evicted = res.evicted;
+        evicted = priorEvicted + res.evicted;
         notEvicted = res.notEvicted;
       }
       progress.t0 ??= Date.now();

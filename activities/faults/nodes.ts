@@ -84,6 +84,9 @@ export interface RestoreOutcome {
  * schedulable before, and removes the marks. A node without this run's mark is never touched.
  */
 export async function restoreNode(core: k8s.CoreV1Api, name: string, runId: string, counter: RetryCounter): Promise<RestoreOutcome> {
+  // A patch whose answer was lost may have landed: the re-read then finds the mark gone, and
+  // that is this call's own restore, not "nothing to do".
+  const sent = { patched: false, prior: false };
   for (let attempt = 0; attempt < 10; attempt++) {
     let node: k8s.V1Node;
     try {
@@ -93,7 +96,10 @@ export async function restoreNode(core: k8s.CoreV1Api, name: string, runId: stri
       throw err;
     }
     const mark = readMark(node);
-    if (!mark || mark.runId !== runId) return { name, restored: true, note: 'no change of this run on the node' };
+    if (!mark || mark.runId !== runId) {
+      if (sent.patched && !mark) return restoredNote(name, sent.prior);
+      return { name, restored: true, note: 'no change of this run on the node' };
+    }
     const taints = (node.spec?.taints ?? []).filter((t) => !(t.key === TAINT_KEY && t.value === runId));
     const body = {
       metadata: {
@@ -108,8 +114,12 @@ export async function restoreNode(core: k8s.CoreV1Api, name: string, runId: stri
       },
     };
     try {
-      await withApiRetry(() => core.patchNode({ name, body }, MERGE), counter);
-      return { name, restored: true, note: mark.prior.unschedulable ? 'was cordoned before the drill: left cordoned' : undefined };
+      await withApiRetry(() => {
+        sent.patched = true;
+        sent.prior = mark.prior.unschedulable;
+        return core.patchNode({ name, body }, MERGE);
+      }, counter);
+      return restoredNote(name, mark.prior.unschedulable);
     } catch (err) {
       if (statusOf(err) === 409) continue;
       if (statusOf(err) === 404) return { name, restored: true, note: 'node no longer exists' };
@@ -117,6 +127,10 @@ export async function restoreNode(core: k8s.CoreV1Api, name: string, runId: stri
     }
   }
   throw new Error(`node ${name} kept changing under us during restore`);
+}
+
+function restoredNote(name: string, wasCordoned: boolean): RestoreOutcome {
+  return { name, restored: true, note: wasCordoned ? 'was cordoned before the drill: left cordoned' : undefined };
 }
 
 /** Nodes carrying a mark: of one run, or of any run (for the janitor). */

@@ -1,14 +1,27 @@
 import { Context } from '@temporalio/activity';
 import * as k8s from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import type { RetryCounter } from '../kube/retry.js';
+import { blockedMsOf, type RetryCounter } from '../kube/retry.js';
 import { readMark } from './marks.js';
 import { listMarkedNodes, restoreNode, type RestoreOutcome } from './nodes.js';
 
 export interface RestoreResult {
   nodes: RestoreOutcome[];
-  /** Time this restore spent failing before the attempt that succeeded (API unreachable). */
+  /**
+   * Time restore spent failing: earlier attempts of this activity (each one failed) plus, in the
+   * attempt that succeeded, the time its API calls kept failing before an answer came.
+   */
   blockedMs: number;
+  apiRetries: number;
+  /** The activity attempt that succeeded (1 = first). */
+  attempt?: number;
+}
+
+interface Progress {
+  done: number;
+  total: number;
+  /** Nodes restored by earlier attempts: a retry no longer finds their marks. */
+  nodes: RestoreOutcome[];
   apiRetries: number;
 }
 
@@ -20,22 +33,30 @@ export interface RestoreResult {
 export function createRestoreNodes(kc: k8s.KubeConfig) {
   return async function restoreNodes(input: { runId: string; concurrency?: number }): Promise<RestoreResult> {
     const ctx = Context.current();
+    const prior = ctx.info.heartbeatDetails as Partial<Progress> | undefined;
     const core = kc.makeApiClient(k8s.CoreV1Api);
-    const counter: RetryCounter = { retries: 0 };
-    const marked = await listMarkedNodes(core, counter, input.runId);
-    let done = 0;
-    const beat = setInterval(() => ctx.heartbeat({ done, total: marked.length }), 1000);
+    const counter: RetryCounter = { retries: prior?.apiRetries ?? 0 };
+    const done: RestoreOutcome[] = [...(prior?.nodes ?? [])];
+    let total = done.length;
+    const beat = () => ctx.heartbeat({ done: done.length, total, nodes: done, apiRetries: counter.retries } satisfies Progress);
+    // Beat from the start: listing may itself wait out an unreachable API server.
+    beat();
+    const timer = setInterval(beat, 1000);
     try {
+      const marked = await listMarkedNodes(core, counter, input.runId);
+      total = done.length + marked.length;
       const limit = pLimit(input.concurrency ?? 50);
-      const nodes = await Promise.all(marked.map((n) => limit(async () => {
+      await Promise.all(marked.map((n) => limit(async () => {
         const out = await restoreNode(core, n.metadata?.name ?? '', input.runId, counter);
-        done++;
-        return out;
+        const i = done.findIndex((d) => d.name === out.name);
+        if (i >= 0) done[i] = out;
+        else done.push(out);
+        beat();
       })));
-      const blockedMs = Math.max(0, ctx.info.currentAttemptScheduledTimestampMs - ctx.info.scheduledTimestampMs);
-      return { nodes, blockedMs, apiRetries: counter.retries };
+      const earlierAttempts = Math.max(0, ctx.info.currentAttemptScheduledTimestampMs - ctx.info.scheduledTimestampMs);
+      return { nodes: [...done].sort((a, b) => a.name.localeCompare(b.name)), blockedMs: earlierAttempts + blockedMsOf(counter), apiRetries: counter.retries, attempt: ctx.info.attempt };
     } finally {
-      clearInterval(beat);
+      clearInterval(timer);
     }
   };
 }

@@ -5,6 +5,27 @@ import * as k8s from '@kubernetes/client-node';
 
 export interface RetryCounter {
   retries: number;
+  /** Time calls spent failing before the API answered again; overlapping failures count once. */
+  blockedMs?: number;
+  /** Start of the current run of failures (open while no call has been answered since). */
+  failingSince?: number;
+  lastAnswerAt?: number;
+}
+
+function noteFailure(counter: RetryCounter, callStartedAt: number): void {
+  // A call that started before the last answer cannot extend the outage back past that answer.
+  counter.failingSince ??= Math.max(callStartedAt, counter.lastAnswerAt ?? 0);
+}
+
+function noteAnswer(counter: RetryCounter, at: number): void {
+  if (counter.failingSince !== undefined) counter.blockedMs = (counter.blockedMs ?? 0) + Math.max(0, at - counter.failingSince);
+  counter.failingSince = undefined;
+  counter.lastAnswerAt = at;
+}
+
+/** Blocked time so far, including a run of failures still going on. */
+export function blockedMsOf(counter: RetryCounter, at = Date.now()): number {
+  return (counter.blockedMs ?? 0) + (counter.failingSince !== undefined ? Math.max(0, at - counter.failingSince) : 0);
 }
 
 export function statusOf(err: unknown): number | undefined {
@@ -37,10 +58,19 @@ export async function withApiRetry<T>(
   const attempts = opts.attempts ?? 8;
   let delay = opts.baseMs ?? 100;
   for (let i = 1; ; i++) {
+    const startedAt = Date.now();
     try {
-      return await fn();
+      const out = await fn();
+      noteAnswer(counter, Date.now());
+      return out;
     } catch (err) {
-      if (i >= attempts || !transient(err)) throw err;
+      if (!transient(err)) {
+        // The API answered (a 404, a 409, ...): it is reachable again.
+        if (statusOf(err) !== undefined) noteAnswer(counter, Date.now());
+        throw err;
+      }
+      noteFailure(counter, startedAt);
+      if (i >= attempts) throw err;
       counter.retries++;
       await sleep(Math.min(retryAfterMs(err) ?? delay, opts.maxMs ?? 5000));
       delay = Math.min(delay * 2, opts.maxMs ?? 5000);
