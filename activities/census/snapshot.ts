@@ -9,6 +9,7 @@ import {
   type KubeConfig,
   type V1ListMeta,
 } from '@kubernetes/client-node';
+import { retryAfterMs } from '../kube/retry.js';
 import * as convert from './convert.js';
 import { ClusterRequestError, ClusterUnreachableError, PermissionError } from './errors.js';
 import type { ClusterSnapshot } from './model.js';
@@ -25,8 +26,13 @@ export interface SnapshotOptions {
 
 const DEFAULTS = { requestTimeoutMs: 10_000, pageSize: 500 };
 /** Server-side hiccups worth one more try; a dead server is not retried (it would only be slower). */
+// Throttling, server errors and dropped connections are retried: a flaky API must not fail a
+// preflight that a second look would pass. Permissions and bad requests are not.
+const RETRIES = 4;
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
-const RETRIES = 2;
+// A refused connection or a timeout means the server is away, not flaky: say so at once.
+const retryable = (err: unknown) => (err instanceof ApiException ? RETRYABLE.has(err.code)
+  : /ECONNRESET|EPIPE|socket hang up/i.test(String((err as Error)?.message ?? err)));
 /** A continue token that expired (410) restarts the list; more than this and we give up. */
 const RESTARTS = 3;
 
@@ -105,6 +111,8 @@ function explainFailure(err: unknown, r: Resource, server: string, context: stri
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+// Another list failed and aborted the shared signal: retrying this one is pointless.
+const cancelled = (err: unknown) => (err as Error)?.name === 'AbortError' || /aborted/i.test(String((err as Error)?.message));
 
 /**
  * All items of a list, page by page, each page cut down to the model at once (10,000 raw pods
@@ -133,8 +141,8 @@ async function withRetries<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
-      if (!(err instanceof ApiException) || !RETRYABLE.has(err.code) || attempt >= RETRIES) throw err;
-      await sleep(500 * 2 ** attempt);
+      if (!retryable(err) || attempt >= RETRIES || cancelled(err)) throw err;
+      await sleep(Math.min(retryAfterMs(err) ?? 250 * 2 ** attempt, 5000));
     }
   }
 }
