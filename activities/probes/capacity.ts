@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import type { WorkloadRef } from '../../drills/schema/index.js';
+import { isTransient } from '../kube/retry.js';
 
 // Kubernetes capacity recovery: a workload has recovered when it again has its desired number
 // of ready replicas, all of them outside the target.
@@ -10,6 +11,8 @@ export interface CapacityState {
   readyOutside: number;
   recovered: boolean;
   error?: string;
+  /** The API could not be asked (throttled, erroring, unreachable): no observation this tick. */
+  unknown?: boolean;
 }
 
 async function readWorkload(apps: k8s.AppsV1Api, w: WorkloadRef): Promise<{ desired: number; selector?: k8s.V1LabelSelector }> {
@@ -61,7 +64,8 @@ export async function capacityCheck(kc: k8s.KubeConfig, workloads: WorkloadRef[]
       const recovered = readyOutside >= desired;
       return { workload: w, desired, readyOutside, recovered, ...(recovered ? {} : { error: `${readyOutside}/${desired} ready outside the target` }) };
     } catch (err) {
-      return { workload: w, desired: 0, readyOutside: 0, recovered: false, error: String((err as Error).message).slice(0, 160) };
+      // A flaky API says nothing about the workload: record no observation rather than a failure.
+      return { workload: w, desired: 0, readyOutside: 0, recovered: false, error: String((err as Error).message).slice(0, 160), ...(isTransient(err) ? { unknown: true } : {}) };
     }
   }));
 }

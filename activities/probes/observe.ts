@@ -121,6 +121,7 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
       ? loop(cap.intervalMs, async (at) => {
         const states = await capacityCheck(deps.kc as k8s.KubeConfig, cap.workloads, new Set(cap.targetNodes));
         for (const s of states) {
+          if (s.unknown) continue;
           desired.set(key(s.workload), s.desired);
           capBuilders.get(key(s.workload))?.add(at, s.recovered, s.error);
         }
