@@ -1,7 +1,25 @@
 import { z } from 'zod';
+import { tryParseDuration } from '../drills/schema/duration.js';
 
 // Environment configuration, parsed once and strictly at the edge. A bad value names the
 // variable instead of surfacing later as a connection error.
+
+/** "restoreNodes=4s,writeReport=500ms" → { restoreNodes: 4000, writeReport: 500 }. */
+const activityDelays = z.string().optional().transform((text, ctx) => {
+  if (text === undefined || text.trim() === '') return undefined;
+  const out: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const [name = '', value = '', extra] = part.split('=').map((s) => s.trim());
+    const d = tryParseDuration(value);
+    if (!/^[A-Za-z]\w*$/.test(name) || extra !== undefined || !d.ok) {
+      ctx.addIssue({ code: 'custom', message: `expected activity=duration pairs separated by commas (e.g. restoreNodes=4s), got "${part}"` });
+      return z.NEVER;
+    }
+    out[name] = d.ms;
+  }
+  return out;
+});
+
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -12,6 +30,12 @@ const envSchema = z.object({
   FIREDRILL_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Node the worker runs on (set from the downward API in deploy/): plan refuses to drill it away. */
   FIREDRILL_NODE_NAME: z.string().optional(),
+  /**
+   * Test only: waits this long before the named activities start, so a crash test can kill the
+   * worker while they run (restore and report are otherwise over in milliseconds). The wait does
+   * not heartbeat: keep it below the activity's heartbeat timeout.
+   */
+  FIREDRILL_TEST_ACTIVITY_DELAY: activityDelays,
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -27,6 +27,24 @@ export function installRuntimeLogger(log: Logger): void {
   });
 }
 
+/** FIREDRILL_TEST_ACTIVITY_DELAY: the named activities start after a wait (see config.ts). */
+export function withStartDelays<T extends Record<string, unknown>>(activities: T, delays: Record<string, number> | undefined, log: Logger): T {
+  if (!delays) return activities;
+  const out: Record<string, unknown> = { ...activities };
+  for (const [name, ms] of Object.entries(delays)) {
+    const fn = activities[name];
+    if (typeof fn !== 'function') {
+      throw new Error(`invalid environment:\n  FIREDRILL_TEST_ACTIVITY_DELAY: no activity named "${name}"; activities: ${Object.keys(activities).join(', ')}`);
+    }
+    out[name] = async (...args: unknown[]) => {
+      await new Promise((r) => setTimeout(r, ms));
+      return (fn as (...a: unknown[]) => unknown)(...args);
+    };
+  }
+  log.warn({ delays }, 'test-only activity start delays are on (FIREDRILL_TEST_ACTIVITY_DELAY)');
+  return out as T;
+}
+
 export interface DrillWorker {
   worker: Worker;
   client: Client;
@@ -38,13 +56,13 @@ export async function createDrillWorker(config: Config, log: Logger, opts: { kub
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const activities = createActivities({
+  const activities = withStartDelays(createActivities({
     kubeFor: kubeConfigs(opts.kubeconfig ?? config.KUBECONFIG),
     log,
     temporal: client,
     reportDir: config.FIREDRILL_REPORT_DIR,
     workerNode: config.FIREDRILL_NODE_NAME,
-  });
+  }), config.FIREDRILL_TEST_ACTIVITY_DELAY, log);
   const worker = await Worker.create({
     connection: nativeConnection,
     namespace: config.TEMPORAL_NAMESPACE,

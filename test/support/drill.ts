@@ -104,11 +104,19 @@ export function workerLog(child: ChildProcess): string {
   return logs.get(child)?.text ?? '';
 }
 
+export interface WorkerProcessOptions {
+  reportDir?: string;
+  /** Extra environment (applied last): FIREDRILL_TEST_ACTIVITY_DELAY, a log level, secrets. */
+  env?: Record<string, string>;
+  /** How much of the end of stderr workerLog keeps (default 8000 characters). */
+  logLimit?: number;
+}
+
 /**
  * `firedrill worker` as a child process (so it can be killed with SIGKILL), resolved once it
  * logs 'worker started'. Its stderr is kept draining so the pipe never blocks it.
  */
-export async function spawnWorkerProcess(stack: StackStatus, taskQueue: string, opts: { reportDir?: string } = {}): Promise<ChildProcess> {
+export async function spawnWorkerProcess(stack: StackStatus, taskQueue: string, opts: WorkerProcessOptions = {}): Promise<ChildProcess> {
   const reportDir = opts.reportDir ?? await mkdtemp(path.join(tmpdir(), 'firedrill-it-'));
   const child = spawn(process.execPath, [path.join('bin', 'firedrill.js'), 'worker', '--no-janitor-schedule'], {
     cwd: projectRoot,
@@ -120,6 +128,7 @@ export async function spawnWorkerProcess(stack: StackStatus, taskQueue: string, 
       FIREDRILL_TASK_QUEUE: taskQueue,
       FIREDRILL_REPORT_DIR: reportDir,
       FIREDRILL_LOG_LEVEL: 'info',
+      ...opts.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -138,7 +147,7 @@ export async function spawnWorkerProcess(stack: StackStatus, taskQueue: string, 
     child.once('exit', onExit);
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
-      log.text = (log.text + chunk).slice(-8000);
+      log.text = (log.text + chunk).slice(-(opts.logLimit ?? 8000));
       if (!started && log.text.includes('"msg":"worker started"')) {
         started = true;
         clearTimeout(timer);
