@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { DrillSpec, WorkloadRef } from '../drills/schema/index.js';
 import type { DrillResult, PlanSummary } from '../report/result.js';
 import { writeReports, type ReportFormat } from '../report/write.js';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { accessError, forbiddenFailure, missingAccess, requiredAccess } from './census/access.js';
 import { KubeConfigError, PermissionError, planDrill, toPlanSummary } from './census/index.js';
 import { createInjectFault, type InjectInput } from './faults/inject.js';
@@ -44,36 +44,57 @@ function watchedOf(plan: Awaited<ReturnType<typeof planDrill>>): WorkloadRef[] {
     .map((w) => ({ kind: w.kind, namespace: w.namespace, name: w.name }) as WorkloadRef);
 }
 
+/**
+ * Heartbeats while a short activity runs, so a lost worker is noticed within the heartbeat
+ * timeout instead of the start-to-close timeout. Outside an activity (direct calls) it just runs.
+ */
+async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
+  let ctx: Context;
+  try {
+    ctx = Context.current();
+  } catch {
+    return fn();
+  }
+  const timer = setInterval(() => ctx.heartbeat(), 2_000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export function createActivities(deps: ActivityDeps) {
   const notifier = createNotifier({ env: deps.env ?? process.env, log: deps.log, fetch: deps.fetch });
   return {
     async preflight(input: { spec: DrillSpec }): Promise<PreflightResult> {
-      let kc: k8s.KubeConfig;
-      let plan: Awaited<ReturnType<typeof planDrill>>;
-      try {
-        kc = deps.kubeFor(input.spec.target.context);
-        plan = await planDrill(input.spec, kc, { workerNode: deps.workerNode });
-        if (plan.verdict.allowed) {
-          const reads = [
-            ...input.spec.probes.flatMap((p) => (p.type === 'kubernetes' ? [p.workload] : [])),
-            ...watchedOf(plan),
-          ];
-          const missing = await missingAccess(kc, requiredAccess(input.spec.fault.mode, reads));
-          if (missing === undefined) deps.log.warn({ drill: input.spec.metadata.name }, 'the API server did not answer whether the drill\'s permissions are granted; not checked before injection');
-          else if (missing.length) throw accessError(missing, kc.getCurrentContext());
+      return withHeartbeat(async () => {
+        let kc: k8s.KubeConfig;
+        let plan: Awaited<ReturnType<typeof planDrill>>;
+        try {
+          kc = deps.kubeFor(input.spec.target.context);
+          plan = await planDrill(input.spec, kc, { workerNode: deps.workerNode });
+          if (plan.verdict.allowed) {
+            const reads = [
+              ...input.spec.probes.flatMap((p) => (p.type === 'kubernetes' ? [p.workload] : [])),
+              ...watchedOf(plan),
+            ];
+            const missing = await missingAccess(kc, requiredAccess(input.spec.fault.mode, reads));
+            if (missing === undefined) deps.log.warn({ drill: input.spec.metadata.name }, 'the API server did not answer whether the drill\'s permissions are granted; not checked before injection');
+            else if (missing.length) throw accessError(missing, kc.getCurrentContext());
+          }
+        } catch (err) {
+          // Retrying cannot grant a permission or invent a context: fail the drill at once.
+          if (err instanceof PermissionError || err instanceof KubeConfigError) throw ApplicationFailure.nonRetryable(err.message, err.name);
+          if (err instanceof Error && /kube context .* not found/.test(err.message)) throw ApplicationFailure.nonRetryable(err.message, 'KubeConfigError');
+          throw err;
         }
-      } catch (err) {
-        // Retrying cannot grant a permission or invent a context: fail the drill at once.
-        if (err instanceof PermissionError || err instanceof KubeConfigError) throw ApplicationFailure.nonRetryable(err.message, err.name);
-        if (err instanceof Error && /kube context .* not found/.test(err.message)) throw ApplicationFailure.nonRetryable(err.message, 'KubeConfigError');
-        throw err;
-      }
-      return {
-        summary: toPlanSummary(plan),
-        targetNodes: plan.target.nodes.map((n) => n.name),
-        watched: watchedOf(plan),
-        cluster: { server: kc.getCurrentCluster()?.server, context: input.spec.target.context },
-      };
+        return {
+          summary: toPlanSummary(plan),
+          targetNodes: plan.target.nodes.map((n) => n.name),
+          watched: watchedOf(plan),
+          cluster: { server: kc.getCurrentCluster()?.server, context: input.spec.target.context },
+        };
+      });
     },
 
     async injectFault(input: InjectInput & { context?: string }): ReturnType<ReturnType<typeof createInjectFault>> {
@@ -110,9 +131,11 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async writeReport(input: { result: DrillResult; formats: ReportFormat[]; outDir?: string }): Promise<{ dir: string; files: string[]; warnings: string[] }> {
-      const out = await writeReports(input.result, { outDir: deps.reportDir ?? input.outDir ?? 'reports', formats: input.formats });
-      for (const w of out.warnings) deps.log.warn({ drill: input.result.drill.name }, w);
-      return out;
+      return withHeartbeat(async () => {
+        const out = await writeReports(input.result, { outDir: deps.reportDir ?? input.outDir ?? 'reports', formats: input.formats });
+        for (const w of out.warnings) deps.log.warn({ drill: input.result.drill.name }, w);
+        return out;
+      });
     },
 
     async notify(event: NotifyEvent): Promise<void> {

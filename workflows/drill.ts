@@ -50,7 +50,8 @@ const FAILBACK_MAX_MS = 120_000;
 function acts(spec: DrillSpec) {
   const evictionMs = spec.fault.evictionTimeout;
   return {
-    short: proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } }),
+    // Preflight and the report heartbeat: a lost worker is noticed in seconds, not minutes.
+    short: proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '10 seconds', retry: { maximumAttempts: 3 } }),
     notify: proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 2 } }),
     // Long and heartbeating: a lost worker is noticed within the heartbeat timeout and the
     // activity resumes on another worker from its last heartbeat.

@@ -64,9 +64,13 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
   return async function observe(input: ObserveInput): Promise<ObserveResult> {
     const ctx = Context.current();
     const prior = ctx.info.heartbeatDetails as Checkpoint | undefined;
-    const cp: Checkpoint = prior
-      ? { ...prior, resumes: prior.resumes + 1 }
-      : { startedAt: Date.now(), probes: {}, capacity: {}, acked: structuredClone(input.priorAcked ?? {}), seq: {}, resumes: 0 };
+    const fresh = (): Checkpoint => ({ startedAt: Date.now(), probes: {}, capacity: {}, acked: structuredClone(input.priorAcked ?? {}), seq: {}, resumes: 0 });
+    // A baseline or failback resumed after a lost worker starts its window again: the time the
+    // worker was away was not observed, so steadiness must not be read across it, and a window
+    // that ran out meanwhile would otherwise observe nothing. Acked markers carry over.
+    const cp: Checkpoint = !prior ? fresh()
+      : input.stopWhenSteady ? { ...fresh(), acked: prior.acked, seq: prior.seq, resumes: prior.resumes + 1 }
+        : { ...prior, resumes: prior.resumes + 1 };
     const deadline = cp.startedAt + input.durationMs;
     const builders = new Map(input.probes.map((p) => [p.name, new SegmentBuilder(cp.probes[p.name])]));
     const capBuilders = new Map((input.capacity?.workloads ?? []).map((w) => [key(w), new SegmentBuilder(cp.capacity[key(w)])]));
