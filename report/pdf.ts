@@ -1,5 +1,5 @@
 import { access, constants } from 'node:fs/promises';
-import { chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
 // HTML to PDF through a headless Chromium. A machine without Chromium still gets every other
 // format, so its absence is an expected outcome with a clear message, not an exception.
@@ -30,8 +30,10 @@ export async function renderPdf(html: string, outFile: string, opts: { env?: Nod
     return { ok: false, message: `PDF not written: no Chromium at ${found.path} (install Chromium or set FIREDRILL_CHROMIUM to its path); the other formats are unaffected` };
   }
   const timeout = opts.timeoutMs ?? 60_000;
-  let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
+  let browser: Browser | undefined;
   try {
+    // Loaded on first use: playwright-core adds about 70 MB to a process that never prints a PDF.
+    const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: found.path, args: LAUNCH_ARGS, timeout });
     const page = await browser.newPage();
     // The report is self-contained: refuse any request so a PDF never depends on the network.

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Config } from './config.js';
+import { loadWorkflowBundle } from './bundle.js';
 import { kubeConfigs } from './kube.js';
 import type { Logger } from './logger.js';
 
@@ -67,7 +68,7 @@ export async function createDrillWorker(config: Config, log: Logger, opts: { kub
     connection: nativeConnection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.FIREDRILL_TASK_QUEUE,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    workflowBundle: opts.workflowBundle ?? await loadWorkflowBundle(workflowsPath, log),
     activities,
     // Many probes and evictions run at once inside few activities; keep slots generous.
     maxConcurrentActivityTaskExecutions: 50,

@@ -128,7 +128,7 @@ describe('deploy/ manifests', () => {
       const env = Object.fromEntries(container.env.map((e) => [e.name, e.value ?? 'from-downward-api']));
       expect(() => loadConfig(env)).not.toThrow();
       expect(env).not.toHaveProperty('KUBECONFIG');
-      for (const key of Object.keys(env)) expect(key).toMatch(/^(TEMPORAL_|FIREDRILL_)/);
+      for (const key of Object.keys(env)) expect(key).toMatch(/^(TEMPORAL_|FIREDRILL_|NODE_OPTIONS$)/);
       expect(container.env.find((e) => e.name === 'FIREDRILL_NODE_NAME')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'spec.nodeName' } });
     });
 
