@@ -50,6 +50,18 @@ export function firstFailureAt(segments: ProbeSegment[], t: number): number | nu
   return null;
 }
 
+/** The longest stretch without observations that ends after `after`. */
+export function longestGap(segments: ProbeSegment[], after: number): number {
+  let gap = 0;
+  for (let i = 1; i < segments.length; i++) {
+    const prev = segments[i - 1] as ProbeSegment;
+    const cur = segments[i] as ProbeSegment;
+    if (ms(cur.from) <= after) continue;
+    gap = Math.max(gap, ms(cur.from) - Math.max(ms(prev.to), after));
+  }
+  return gap;
+}
+
 export function measureProbe(p: ProbeTimeline, t0: number, restoreAt: number | null, failback: ProbeSegment[] | null): ProbeMeasurement {
   const detected = firstFailureAt(p.segments, t0);
   let rtoMs: number | null;
@@ -65,7 +77,8 @@ export function measureProbe(p: ProbeTimeline, t0: number, restoreAt: number | n
   }
   return {
     probe: p.name,
-    resolutionMs: p.intervalMs,
+    // A gap in observation (the worker was lost and resumed) widens what the figure can claim.
+    resolutionMs: Math.max(p.intervalMs, longestGap(p.segments, t0)),
     detectedAt: detected === null ? null : new Date(detected).toISOString(),
     rtoMs,
     impact: detected !== null,

@@ -60,6 +60,12 @@ interface Checkpoint {
 const key = (w: WorkloadRef) => `${w.kind}/${w.namespace}/${w.name}`;
 
 
+/** Longer than this between two observations of a probe is a gap in observation, not a tick. */
+function gapAfter(p: ProbeSpec): number {
+  const timeout = 'timeout' in p && typeof p.timeout === 'number' ? p.timeout : 5_000;
+  return 2 * p.interval + timeout;
+}
+
 export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
   return async function observe(input: ObserveInput): Promise<ObserveResult> {
     const ctx = Context.current();
@@ -72,7 +78,7 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
       : input.stopWhenSteady ? { ...fresh(), acked: prior.acked, seq: prior.seq, resumes: prior.resumes + 1 }
         : { ...prior, resumes: prior.resumes + 1 };
     const deadline = cp.startedAt + input.durationMs;
-    const builders = new Map(input.probes.map((p) => [p.name, new SegmentBuilder(cp.probes[p.name])]));
+    const builders = new Map(input.probes.map((p) => [p.name, new SegmentBuilder(cp.probes[p.name], { gapMs: gapAfter(p) })]));
     const capBuilders = new Map((input.capacity?.workloads ?? []).map((w) => [key(w), new SegmentBuilder(cp.capacity[key(w)])]));
     const desired = new Map<string, number>();
     let stoppedBy: ObserveResult['stoppedBy'];

@@ -11,7 +11,11 @@ export class SegmentBuilder {
   /** Start of the current uninterrupted failing run, ms. */
   failingSince: number | undefined;
 
-  constructor(initial: ProbeSegment[] = []) {
+  /**
+   * `gapMs`: observations further apart than this (a lost worker, a stalled loop) start a new
+   * segment even with equal health, so the gap stays visible to the measurement's resolution.
+   */
+  constructor(initial: ProbeSegment[] = [], private readonly opts: { gapMs?: number } = {}) {
     this.segments = initial.map((s) => ({ ...s }));
     for (const s of this.segments) {
       this.total += s.count;
@@ -26,7 +30,8 @@ export class SegmentBuilder {
     if (!healthy) this.failed++;
     const iso = new Date(at).toISOString();
     const last = this.segments.at(-1);
-    if (last && last.healthy === healthy) {
+    const gap = last && this.opts.gapMs !== undefined && at - Date.parse(last.to) > this.opts.gapMs;
+    if (last && last.healthy === healthy && !gap) {
       last.to = iso;
       last.count++;
       if (error) last.error = error;
