@@ -1,18 +1,21 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
-import { MockActivityEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
 import pLimit from 'p-limit';
-import { createInjectFault, type InjectInput, type InjectResult } from '../activities/faults/inject.js';
-import { createRestoreNodes, type RestoreResult } from '../activities/faults/restore.js';
+import { startDrill } from '../cli/drill-client.js';
 import { ZONE_LABEL } from '../devstack/nodes.js';
+import type { DrillResult } from '../report/result.js';
 import { sleep } from '../activities/kube/retry.js';
+import { parseSpec } from './drills.js';
 import {
-  deleteNamespace, ensureNamespace, liveEvictable, restartAll, rssSampler, setUnschedulable, upsertAll, waitPlaced,
+  deleteNamespace, ensureNamespace, liveEvictable, restartAll, setUnschedulable, upsertAll, waitPlaced,
   watchZone, zoneNodes, type Progress,
 } from './kube.js';
+import { spawnBenchWorker, type BenchWorker } from './worker-process.js';
 
-// Benchmark 1 (zone drain wall time) and 4 (worker peak RSS during the drain).
+// Benchmark 1 (zone drain wall time) and 4 (worker peak RSS during the drain): firedrill's
+// variant is a real drill run by a separate `firedrill worker` process.
 
 const exec = promisify(execFile);
 export const DRAIN_NS = 'bench-drain';
@@ -24,11 +27,57 @@ export interface DrainSize {
   replicas: number;
   concurrency: number;
   rawConcurrency: number;
+  /** Also drain once more through a worker started with NODE_OPTIONS=--max-semi-space-size=1. */
+  semiSpaceRun: boolean;
 }
 
+/** What the firedrill variant needs: a client, the bench stack's Temporal, a healthy probe URL, the measured worker. */
+export interface DrainDrillCtx {
+  client: Client;
+  temporalAddress: string;
+  temporalNamespace: string;
+  kubeconfig: string;
+  reportDir: string;
+  probeUrl: string;
+  /** The `firedrill worker` process (default Node options) that later runs benchmarks 2, 3 and 5 too. */
+  worker: BenchWorker;
+}
+
+export interface WorkerMemory {
+  pid: number;
+  nodeOptions: string | null;
+  /** VmRSS once the worker polls its task queue, before the drill starts. */
+  readyRssMb: number;
+  /** VmHWM before the drill (start-up peak: loading the workflow bundle, connecting). */
+  startupHwmMb: number;
+  /** VmHWM at the end of the drill; the start-up peak is excluded when hwmReset. */
+  peakMb: number;
+  hwmReset: boolean;
+}
+
+export interface DrillDrainReport {
+  workflowId: string;
+  outcome: string;
+  outcomeReason: string;
+  /** Injection T0 (after the first eviction round), counted from the start of the inject phase. */
+  t0AfterInjectStartMs: number | null;
+  /** T0 until every evictable pod of the zone was evicted. */
+  evictedSinceT0Ms: number | null;
+  /** Drill start (preflight, baseline) until the inject phase began. */
+  beforeInjectMs: number;
+  restoreMs: number | null;
+  restoredNodes: string;
+  evicted: number | null;
+  notEvicted: number | null;
+  apiRetries: number | null;
+  worker: WorkerMemory;
+}
+
+export type Variant = 'firedrill' | 'kubectl' | 'raw' | 'firedrill-semispace1';
+
 export interface VariantResult {
-  variant: 'firedrill' | 'kubectl' | 'raw';
-  /** Start until every evictable pod of the zone was evicted (terminating or gone). */
+  variant: Variant;
+  /** Start (firedrill: the drill's inject phase) until every evictable pod of the zone was evicted (terminating or gone). */
   evictedMs: number;
   /** Start until every evictable pod without a PodDisruptionBudget was evicted (eviction speed without PDB waits). */
   unguardedEvictedMs: number;
@@ -43,6 +92,7 @@ export interface VariantResult {
   newcomersInZone: number;
   podsPerSecond: number;
   toolReport?: Record<string, unknown>;
+  drill?: DrillDrainReport;
 }
 
 export interface DrainBenchResult {
@@ -55,7 +105,8 @@ export interface DrainBenchResult {
   ratios: { firedrillVsKubectl: number; firedrillThroughputVsRaw: number };
   sameEvictedSet: boolean;
   sameSetNotes: string[];
-  rss: { startMb: number; peakMb: number };
+  /** The measured worker (default Node options) and, when run, the one with a 1 MB semi-space. */
+  rss: { worker: WorkerMemory | null; semiSpace: WorkerMemory | null };
   placementSeconds: number[];
 }
 
@@ -129,40 +180,118 @@ function perApp(watch: Awaited<ReturnType<typeof watchZone>>): Record<string, nu
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-async function measure(kc: k8s.KubeConfig, variant: VariantResult['variant'], zoneSet: Set<string>, guarded: Set<string>,
-  tool: () => Promise<Record<string, unknown> | undefined>, progress: Progress): Promise<VariantResult> {
-  const watch = await watchZone(kc, DRAIN_NS, zoneSet);
-  progress(`  ${variant}: ${watch.evictable.length} evictable pods and ${watch.daemon.length} DaemonSet pods in ${ZONE}`);
-  const start = Date.now();
-  let toolReturn = 0;
-  let report: Record<string, unknown> | undefined;
-  const toolRun = tool().then((r) => { toolReturn = Date.now(); report = r; });
-  const end = await Promise.race([watch.empty, toolRun.then(() => watch.empty)]);
-  await toolRun;
-  // A grace period to catch a DaemonSet pod evicted late.
-  await sleep(1000);
-  watch.stop();
-  const evicted = watch.evictable.filter((p) => watch.evictedAt.has(p.uid)).length;
-  const unguarded = watch.evictable.filter((p) => !guarded.has(p.app)).map((p) => watch.evictedAt.get(p.uid) ?? end);
-  const r: VariantResult = {
-    variant,
-    evictedMs: end - start,
-    unguardedEvictedMs: Math.max(start, ...unguarded) - start,
-    toolReturnMs: toolReturn - start,
-    evictable: watch.evictable.length,
-    evicted,
-    perDeployment: perApp(watch),
-    daemonPodsInZone: watch.daemon.length,
-    daemonPodsEvicted: watch.daemonEvicted(),
-    newcomersInZone: watch.newcomers.size,
-    podsPerSecond: Math.round((evicted / Math.max(1, end - start)) * 1000 * 10) / 10,
-    ...(report ? { toolReport: report } : {}),
-  };
-  progress(`  ${variant}: all evicted in ${(r.evictedMs / 1000).toFixed(2)} s (pods without PDB: ${(r.unguardedEvictedMs / 1000).toFixed(2)} s), tool returned at ${(r.toolReturnMs / 1000).toFixed(2)} s`);
-  return r;
+interface ToolOutcome {
+  report?: Record<string, unknown>;
+  /** When the measured work began, if not when the tool was called (a drill: its inject phase). */
+  startAt?: number;
+  /** When the tool's own work ended, if not when it returned (a drill: the end of its inject phase). */
+  returnedAt?: number;
 }
 
-export async function benchDrain(kc: k8s.KubeConfig, kubeconfigPath: string, kubectl: string, size: DrainSize, progress: Progress): Promise<DrainBenchResult> {
+async function measure(kc: k8s.KubeConfig, variant: Variant, zoneSet: Set<string>, guarded: Set<string>,
+  tool: () => Promise<ToolOutcome>, progress: Progress): Promise<VariantResult> {
+  const watch = await watchZone(kc, DRAIN_NS, zoneSet);
+  try {
+    progress(`  ${variant}: ${watch.evictable.length} evictable pods and ${watch.daemon.length} DaemonSet pods in ${ZONE}`);
+    const called = Date.now();
+    let returned = 0;
+    let out: ToolOutcome = {};
+    const toolRun = tool().then((r) => { returned = Date.now(); out = r; });
+    // A tool that ends with pods left in the zone (a refused drill, an eviction timeout) must not hang the benchmark.
+    const emptyAfterTool = toolRun.then(() => Promise.race([watch.empty, sleep(60_000).then(() => {
+      throw new Error(`${variant}: the tool returned but ${watch.evictable.length - watch.evictedAt.size} pod(s) are still in ${ZONE}`);
+    })]));
+    const end = await Promise.race([watch.empty, emptyAfterTool]);
+    // Only the drain counts: a drill uncordons the zone afterwards, and pending replacements may then land there.
+    const newcomers = watch.newcomers.size;
+    await toolRun;
+    // A grace period to catch a DaemonSet pod evicted late.
+    await sleep(1000);
+    const start = out.startAt ?? called;
+    const evicted = watch.evictable.filter((p) => watch.evictedAt.has(p.uid)).length;
+    const unguarded = watch.evictable.filter((p) => !guarded.has(p.app)).map((p) => watch.evictedAt.get(p.uid) ?? end);
+    const r: VariantResult = {
+      variant,
+      evictedMs: end - start,
+      unguardedEvictedMs: Math.max(start, ...unguarded) - start,
+      toolReturnMs: (out.returnedAt ?? returned) - start,
+      evictable: watch.evictable.length,
+      evicted,
+      perDeployment: perApp(watch),
+      daemonPodsInZone: watch.daemon.length,
+      daemonPodsEvicted: watch.daemonEvicted(),
+      newcomersInZone: newcomers,
+      podsPerSecond: Math.round((evicted / Math.max(1, end - start)) * 1000 * 10) / 10,
+      ...(out.report ? { toolReport: out.report } : {}),
+    };
+    progress(`  ${variant}: all evicted in ${(r.evictedMs / 1000).toFixed(2)} s (pods without PDB: ${(r.unguardedEvictedMs / 1000).toFixed(2)} s), tool returned at ${(r.toolReturnMs / 1000).toFixed(2)} s`);
+    return r;
+  } finally {
+    watch.stop();
+  }
+}
+
+const phaseStart = (r: DrillResult, phase: string) => {
+  const i = r.journal.findIndex((e) => e.kind === 'phase' && (e.message === phase || e.message.startsWith(`${phase}:`)));
+  const next = i < 0 ? undefined : r.journal.slice(i + 1).find((e) => e.kind === 'phase');
+  return { at: i < 0 ? NaN : Date.parse(r.journal[i]!.at), endAt: next ? Date.parse(next.at) : NaN };
+};
+
+/**
+ * firedrill's variant: a drain drill on the zone's nodes, run by a `firedrill worker` process.
+ * Timed from the drill's inject phase (its cordon and first eviction round included, as for the
+ * other variants), not from T0, which firedrill sets after the first eviction round.
+ */
+async function drillVariant(kc: k8s.KubeConfig, variant: Variant, ctx: DrainDrillCtx, worker: BenchWorker, zone: string[], size: DrainSize,
+  zoneSet: Set<string>, guarded: Set<string>, progress: Progress): Promise<VariantResult> {
+  const { spec, sha256 } = parseSpec([
+    'apiVersion: firedrill.dev/v1', 'kind: Drill',
+    `metadata: { name: bench-${variant}, owner: bench }`,
+    `target: { type: zone, zone: ${ZONE} }`,
+    `fault: { mode: drain, concurrency: ${size.concurrency}, evictionTimeout: 30m }`,
+    // The hold counts from T0, so a long drain leaves nothing of it: restore follows at once.
+    'timing: { hold: 5s, maxDuration: 90m }',
+    'probes:',
+    `  - { name: ok, type: http, url: "${ctx.probeUrl}", interval: 1s, tolerance: { stableFor: 1s } }`,
+    `safety: { maxNodes: ${Math.max(100, zone.length)}, maxFraction: 0.5, protectedNamespaces: [kube-system] }`,
+    'report: { formats: [json] }',
+  ].join('\n'), `bench-${variant}`);
+  const ready = await worker.memory();
+  const hwmReset = await worker.resetPeak();
+  let drill: Omit<DrillDrainReport, 'worker' | 'evictedSinceT0Ms'> | undefined;
+  const v = await measure(kc, variant, zoneSet, guarded, async () => {
+    const handle = await startDrill(ctx.client, { address: ctx.temporalAddress, namespace: ctx.temporalNamespace, taskQueue: worker.taskQueue }, spec, sha256, { approvedBy: 'bench' });
+    progress(`  ${variant}: drill ${handle.workflowId} on worker process ${worker.pid}${worker.nodeOptions ? ` (NODE_OPTIONS=${worker.nodeOptions})` : ''}`);
+    const r = (await handle.result()) as DrillResult;
+    const inject = phaseStart(r, 'inject');
+    if (!r.injection || !Number.isFinite(inject.at)) throw new Error(`${variant}: the drill injected nothing (${r.outcome}: ${r.outcomeReason})`);
+    const t0 = r.injection.t0 ? Date.parse(r.injection.t0) : null;
+    const restore = r.restore;
+    drill = {
+      workflowId: handle.workflowId,
+      outcome: r.outcome,
+      outcomeReason: r.outcomeReason,
+      t0AfterInjectStartMs: t0 === null ? null : t0 - inject.at,
+      beforeInjectMs: inject.at - Date.parse(r.journal[0]?.at ?? r.injection.t0 ?? ''),
+      restoreMs: restore ? Date.parse(restore.endedAt) - Date.parse(restore.startedAt) : null,
+      restoredNodes: restore ? `${restore.nodes.filter((n) => n.restored).length}/${restore.nodes.length}` : 'none',
+      evicted: r.injection.evicted,
+      notEvicted: r.injection.notEvicted.length,
+      apiRetries: r.injection.apiRetries,
+    };
+    return { startAt: inject.at, ...(Number.isFinite(inject.endAt) ? { returnedAt: inject.endAt } : {}) };
+  }, progress);
+  const after = await worker.memory();
+  const mem: WorkerMemory = {
+    pid: worker.pid, nodeOptions: worker.nodeOptions, readyRssMb: ready.rssMb, startupHwmMb: ready.hwmMb, peakMb: after.hwmMb, hwmReset,
+  };
+  const d = drill as unknown as Omit<DrillDrainReport, 'worker' | 'evictedSinceT0Ms'>;
+  v.drill = { ...d, evictedSinceT0Ms: d.t0AfterInjectStartMs === null ? null : v.evictedMs - d.t0AfterInjectStartMs, worker: mem };
+  progress(`  ${variant}: ${d.outcome}, T0 ${((d.t0AfterInjectStartMs ?? 0) / 1000).toFixed(2)} s after inject began, restore ${((d.restoreMs ?? 0) / 1000).toFixed(2)} s (${d.restoredNodes} nodes); worker RSS ${mem.readyRssMb} MB ready, peak ${mem.peakMb} MB`);
+  return v;
+}
+
+export async function benchDrain(kc: k8s.KubeConfig, kubectl: string, size: DrainSize, ctx: DrainDrillCtx, progress: Progress): Promise<DrainBenchResult> {
   const zone = await zoneNodes(kc, ZONE);
   const zoneSet = new Set(zone);
   const others = (await Promise.all(OTHER_ZONES.map((z) => zoneNodes(kc, z)))).flat();
@@ -184,28 +313,14 @@ export async function benchDrain(kc: k8s.KubeConfig, kubeconfigPath: string, kub
 
   const guarded = new Set(pdbs.map((p) => p.deployment));
   const variants: VariantResult[] = [];
-  let rss = { startMb: 0, peakMb: 0 };
 
-  // (a) firedrill's drain fault, as the worker runs it, then its restore.
-  const runId = `bench-${Date.now()}`;
-  const sampler = rssSampler();
-  const a = await measure(kc, 'firedrill', zoneSet, guarded, async () => {
-    const env = new MockActivityEnvironment();
-    const input: InjectInput = {
-      runId, workflowId: runId, mode: 'drain', nodes: zone, concurrency: size.concurrency,
-      evictionTimeoutMs: 600_000, protectedNamespaces: ['kube-system'],
-    };
-    const res: InjectResult = await env.run(createInjectFault(kc), input);
-    return { evicted: res.evicted, notEvicted: res.notEvicted.length, apiRetries: res.apiRetries, t0: res.t0 };
-  }, progress);
-  rss = sampler.stop();
+  // (a) firedrill: a drain drill through the `firedrill worker` process; the drill restores the zone itself.
+  const a = await drillVariant(kc, 'firedrill', ctx, ctx.worker, zone, size, zoneSet, guarded, progress);
   variants.push(a);
-  const restored: RestoreResult = await new MockActivityEnvironment().run(createRestoreNodes(kc), { runId });
-  progress(`  firedrill restore: ${restored.nodes.filter((n) => n.restored).length}/${restored.nodes.length} nodes`);
 
   // (b) what an operator's script does: cordon the zone, then kubectl drain node after node.
   placementSeconds.push(await placeInZone(kc, size, zoneSet, others, true, progress));
-  const kargs = ['--kubeconfig', kubeconfigPath];
+  const kargs = ['--kubeconfig', ctx.kubeconfig];
   const b = await measure(kc, 'kubectl', zoneSet, guarded, async () => {
     await exec(kubectl, [...kargs, 'cordon', '-l', `${ZONE_LABEL}=${ZONE}`], { maxBuffer: 16 * 1024 * 1024 });
     let i = 0;
@@ -213,7 +328,7 @@ export async function benchDrain(kc: k8s.KubeConfig, kubeconfigPath: string, kub
       await exec(kubectl, [...kargs, 'drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=600s'], { maxBuffer: 16 * 1024 * 1024 });
       if (++i % 10 === 0) progress(`    kubectl drained ${i}/${zone.length} nodes`);
     }
-    return { nodes: zone.length };
+    return { report: { nodes: zone.length } };
   }, progress);
   variants.push(b);
   await setUnschedulable(kc, zone, false);
@@ -246,15 +361,34 @@ export async function benchDrain(kc: k8s.KubeConfig, kubeconfigPath: string, kub
       pending = blocked;
       if (pending.length) await sleep(250);
     }
-    return { evictionCalls: calls, refused };
+    return { report: { evictionCalls: calls, refused } };
   }, progress);
   variants.push(c);
   await setUnschedulable(kc, zone, false);
 
+  // (a') the same drill through a worker with the deployment's NODE_OPTIONS (deploy/40-worker.yaml).
+  let semiSpace: WorkerMemory | null = null;
+  if (size.semiSpaceRun) {
+    placementSeconds.push(await placeInZone(kc, size, zoneSet, others, true, progress));
+    const w = await spawnBenchWorker(ctx.client, {
+      temporalAddress: ctx.temporalAddress, temporalNamespace: ctx.temporalNamespace, kubeconfig: ctx.kubeconfig,
+      taskQueue: `${ctx.worker.taskQueue}-semispace1`, reportDir: ctx.reportDir, nodeOptions: '--max-semi-space-size=1',
+    });
+    try {
+      const a2 = await drillVariant(kc, 'firedrill-semispace1', ctx, w, zone, size, zoneSet, guarded, progress);
+      variants.push(a2);
+      semiSpace = a2.drill?.worker ?? null;
+    } finally {
+      await w.stop();
+    }
+  }
+
   const notes: string[] = [];
-  const keys = new Set([...Object.keys(a.perDeployment), ...Object.keys(b.perDeployment)]);
-  for (const k of keys) {
-    if (a.perDeployment[k] !== b.perDeployment[k]) notes.push(`${k}: firedrill ${a.perDeployment[k] ?? 0}, kubectl ${b.perDeployment[k] ?? 0}`);
+  for (const f of variants.filter((v) => v.variant.startsWith('firedrill'))) {
+    const keys = new Set([...Object.keys(f.perDeployment), ...Object.keys(b.perDeployment)]);
+    for (const k of keys) {
+      if (f.perDeployment[k] !== b.perDeployment[k]) notes.push(`${k}: ${f.variant} ${f.perDeployment[k] ?? 0}, kubectl ${b.perDeployment[k] ?? 0}`);
+    }
   }
   for (const v of variants) {
     if (v.daemonPodsEvicted) notes.push(`${v.variant} evicted ${v.daemonPodsEvicted} DaemonSet pod(s)`);
@@ -272,7 +406,7 @@ export async function benchDrain(kc: k8s.KubeConfig, kubeconfigPath: string, kub
     ratios: { firedrillVsKubectl: round(b.evictedMs / a.evictedMs), firedrillThroughputVsRaw: round(c.evictedMs / a.evictedMs) },
     sameEvictedSet: notes.length === 0,
     sameSetNotes: notes,
-    rss,
+    rss: { worker: a.drill?.worker ?? null, semiSpace },
     placementSeconds,
   };
 }

@@ -19,7 +19,7 @@ import {
 } from './kube.js';
 
 // Benchmarks 2 (restore and abort latency), 3 (history size) and 5 (measurement accuracy):
-// the real drillWorkflow on the benchmark stack's Temporal, run by an in-process worker.
+// the real drillWorkflow on the benchmark stack's Temporal, run by a separate `firedrill worker` process.
 
 export interface DrillCtx {
   client: Client;
@@ -318,7 +318,7 @@ export async function benchAccuracy(ctx: DrillCtx, runs: number, slots: number, 
     await Promise.all(slotNodes.map(async (node, slot) => {
       let first = true;
       while (next < runs) {
-        const n = next++;
+        next++;
         if (!first) await placeSlot(kc, slot, node, true);
         first = false;
         // Let the simulator see the service up for a while before the drill's baseline.

@@ -1,21 +1,20 @@
 import fs from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
 import os from 'node:os';
 import path from 'node:path';
 import { cacheRoot, projectRoot } from '../devstack/paths.js';
 import { stackPorts } from '../devstack/ports.js';
 import { ensureKube } from '../devstack/provision.js';
 import { loadKubeConfig, stackDown, stackUp } from '../devstack/stack.js';
-import { loadConfig } from '../worker/config.js';
-import { createLogger } from '../worker/logger.js';
-import { createDrillWorker } from '../worker/worker.js';
 import { FIREDRILL_VERSION } from '../cli/version.js';
-import { benchDrain, DRAIN_NS, type DrainBenchResult } from './drain.js';
+import { benchDrain, DRAIN_NS, type DrainBenchResult, type WorkerMemory } from './drain.js';
 import {
   always200, benchAbort, benchAccuracy, benchHistory, RTO_NS,
   type AbortBenchResult, type AccuracyResult, type HistoryRun,
 } from './drills.js';
-import { deleteNamespace, rssSampler, type Progress } from './kube.js';
+import { deleteNamespace, type Progress } from './kube.js';
+import { spawnBenchWorker, type BenchWorker } from './worker-process.js';
 
 // `firedrill bench`: the issue's five benchmarks on a stack of the benchmark's own (own ports,
 // own state directory), so it never disturbs the default local stack or tests using it.
@@ -56,8 +55,12 @@ export interface BenchResults {
   drain: DrainBenchResult;
   abort: AbortBenchResult;
   history: HistoryRun[];
-  /** peakMb: the process running the drain (no Temporal worker loaded yet); drillWorkerPeakMb: the same process later running the drill worker (benchmarks 2, 3, 5). */
-  workerRss: { startMb: number; peakMb: number; drillWorkerPeakMb: number };
+  /**
+   * VmRSS / VmHWM of separate `firedrill worker` processes: `worker` ran the drain drill with
+   * default Node options, `semiSpace` with --max-semi-space-size=1; drillWorkerPeakMb is the
+   * first one's peak while it ran benchmarks 2, 3 and 5 afterwards.
+   */
+  workerRss: { method: string; worker: WorkerMemory | null; semiSpace: WorkerMemory | null; drillWorkerPeakMb: number | null; drillWorkerHwmReset: boolean };
   accuracy: AccuracyResult;
   targets: Target[];
 }
@@ -65,6 +68,8 @@ export interface BenchResults {
 export interface BenchOptions {
   size: BenchSize;
   keepStack: boolean;
+  /** Drain once more through a worker with NODE_OPTIONS=--max-semi-space-size=1 (one more placement and drain). */
+  semiSpaceRun?: boolean;
   progress: Progress;
 }
 
@@ -83,6 +88,8 @@ export function evaluate(r: Omit<BenchResults, 'targets'>): Target[] {
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const worstHistory = Math.max(...r.history.map((h) => h.events));
   const worstErr = r.accuracy.worstAbsErrorIntervals;
+  const w = r.workerRss.worker;
+  const sm = r.workerRss.semiSpace;
   return [
     {
       name: 'drain vs sequential kubectl',
@@ -118,8 +125,8 @@ export function evaluate(r: Omit<BenchResults, 'targets'>): Target[] {
     {
       name: 'worker peak RSS during the drain',
       target: '< 300 MB',
-      measured: `${r.workerRss.peakMb} MB (before: ${r.workerRss.startMb} MB; drill worker later: ${r.workerRss.drillWorkerPeakMb} MB)`,
-      met: r.workerRss.peakMb < 300,
+      measured: !w ? 'not measured' : `${w.peakMb} MB VmHWM (ready: ${w.readyRssMb} MB${sm ? `; with --max-semi-space-size=1: ${sm.peakMb} MB, ready ${sm.readyRssMb} MB` : ''}${r.workerRss.drillWorkerPeakMb !== null ? `; drill worker peak: ${r.workerRss.drillWorkerPeakMb} MB` : ''})`,
+      met: !!w && w.peakMb < 300,
     },
     {
       name: `RTO error (${r.accuracy.runs.length} runs)`,
@@ -148,43 +155,48 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     // Leftovers of an earlier (kept or interrupted) run would sit on the nodes the drills take away.
     await Promise.all([deleteNamespace(kc, DRAIN_NS, 600_000), deleteNamespace(kc, RTO_NS)]);
 
-    // The drain first, in a process that has not yet loaded a Temporal worker: its RSS is the
-    // drain's. The drained workload stays (in the other zones) for the drills that follow.
-    const drain = await benchDrain(kc, up.status.kubeconfig, kubectl, {
-      deployments: params.deployments, replicas: params.replicas, concurrency: params.drainConcurrency, rawConcurrency: params.rawConcurrency,
-    }, progress);
-    const outDir = path.join(projectRoot, 'bench', 'results');
-    await fs.mkdir(outDir, { recursive: true });
-    // Kept if a later step fails: the drain is the long part.
-    await fs.writeFile(path.join(outDir, `${opts.size}.drain.json`), `${JSON.stringify(drain, null, 2)}\n`);
-
-    const config = loadConfig({
-      ...process.env,
-      TEMPORAL_ADDRESS: up.status.temporalAddress,
-      FIREDRILL_TASK_QUEUE: 'firedrill-bench',
-      KUBECONFIG: up.status.kubeconfig,
-      FIREDRILL_REPORT_DIR: reportDir,
-      FIREDRILL_LOG_LEVEL: process.env.FIREDRILL_LOG_LEVEL ?? 'warn',
-    });
-    const dw = await createDrillWorker(config, createLogger({ level: config.FIREDRILL_LOG_LEVEL }));
+    const connection = await Connection.connect({ address: up.status.temporalAddress });
+    const client = new Client({ connection, namespace: up.status.temporalNamespace });
     const ok = await always200();
+    let worker: BenchWorker | undefined;
+    let drain: DrainBenchResult;
     let abort: AbortBenchResult;
     let history: HistoryRun[];
     let accuracy: AccuracyResult;
-    let workerPeakRssMb = 0;
+    let drillWorkerPeakMb: number | null = null;
+    let drillWorkerHwmReset = false;
+    const outDir = path.join(projectRoot, 'bench', 'results');
     try {
-      const ctx = { client: dw.client, taskQueue: config.FIREDRILL_TASK_QUEUE, kc, progress };
-      const sampler = rssSampler();
-      [abort, history, accuracy] = await dw.worker.runUntil(async () => {
-        const ab = await benchAbort(ctx, ok.url);
-        const hi = await benchHistory(ctx, ok.url, params.historyHolds);
-        const ac = await benchAccuracy(ctx, params.accuracyRuns, params.accuracySlots, ports.simulator);
-        return [ab, hi, ac] as const;
+      // Every drill runs in this `firedrill worker` process, never in the bench process: its
+      // memory is the worker's alone.
+      worker = await spawnBenchWorker(client, {
+        temporalAddress: up.status.temporalAddress, temporalNamespace: up.status.temporalNamespace, kubeconfig: up.status.kubeconfig,
+        taskQueue: `firedrill-bench-${Date.now()}`, reportDir,
       });
-      workerPeakRssMb = sampler.stop().peakMb;
+      progress(`worker process ${worker.pid} polls ${worker.taskQueue}`);
+      // The drain first, on a fresh worker. The drained workload stays (in the other zones) for the drills that follow.
+      drain = await benchDrain(kc, kubectl, {
+        deployments: params.deployments, replicas: params.replicas, concurrency: params.drainConcurrency, rawConcurrency: params.rawConcurrency,
+        semiSpaceRun: opts.semiSpaceRun ?? true,
+      }, {
+        client, temporalAddress: up.status.temporalAddress, temporalNamespace: up.status.temporalNamespace, kubeconfig: up.status.kubeconfig,
+        reportDir, probeUrl: ok.url, worker,
+      }, progress);
+      await fs.mkdir(outDir, { recursive: true });
+      // Kept if a later step fails: the drain is the long part.
+      await fs.writeFile(path.join(outDir, `${opts.size}.drain.json`), `${JSON.stringify(drain, null, 2)}\n`);
+
+      const ctx = { client, taskQueue: worker.taskQueue, kc, progress };
+      drillWorkerHwmReset = await worker.resetPeak();
+      abort = await benchAbort(ctx, ok.url);
+      history = await benchHistory(ctx, ok.url, params.historyHolds);
+      accuracy = await benchAccuracy(ctx, params.accuracyRuns, params.accuracySlots, ports.simulator);
+      drillWorkerPeakMb = (await worker.memory()).hwmMb;
+      progress(`drill worker peak (benchmarks 2, 3, 5): ${drillWorkerPeakMb} MB VmHWM`);
     } finally {
+      await worker?.stop();
       await ok.close();
-      await dw.close();
+      await connection.close();
     }
     await deleteNamespace(kc, RTO_NS);
 
@@ -206,7 +218,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       drain,
       abort,
       history,
-      workerRss: { ...drain.rss, drillWorkerPeakMb: workerPeakRssMb },
+      workerRss: {
+        method: 'VmRSS and VmHWM from /proc/<pid>/status of a separate `firedrill worker` process (node bin/firedrill.js worker)',
+        worker: drain.rss.worker, semiSpace: drain.rss.semiSpace, drillWorkerPeakMb, drillWorkerHwmReset,
+      },
       accuracy,
     };
     const results: BenchResults = { ...partial, targets: evaluate(partial) };
@@ -240,7 +255,7 @@ export function formatTable(r: BenchResults): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
   const d = r.drain;
-  const detail = d.variants.map((v) => `  ${v.variant.padEnd(9)} evicted ${v.evicted}/${v.evictable} in ${(v.evictedMs / 1000).toFixed(2)} s (${v.podsPerSecond} pods/s; pods without PDB by ${(v.unguardedEvictedMs / 1000).toFixed(2)} s), tool returned at ${(v.toolReturnMs / 1000).toFixed(2)} s`);
+  const detail = d.variants.map((v) => `  ${v.variant.padEnd(9)} evicted ${v.evicted}/${v.evictable} in ${(v.evictedMs / 1000).toFixed(2)} s (${v.podsPerSecond} pods/s; pods without PDB by ${(v.unguardedEvictedMs / 1000).toFixed(2)} s), tool returned at ${(v.toolReturnMs / 1000).toFixed(2)} s${v.drill ? `; drill ${v.drill.outcome}, T0 at ${((v.drill.t0AfterInjectStartMs ?? 0) / 1000).toFixed(2)} s, restore ${((v.drill.restoreMs ?? 0) / 1000).toFixed(2)} s` : ''}`);
   return [
     `firedrill bench --size ${r.size}: ${d.nodes} nodes and ${d.pods} pods in the drained zone; ${r.machine.nproc} CPUs, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}`,
     '',
@@ -250,6 +265,7 @@ export function formatTable(r: BenchResults): string {
     '',
     'drain variants:',
     ...detail,
+    ...(r.workerRss.worker ? [`worker: ${r.workerRss.worker.readyRssMb} MB RSS when ready, ${r.workerRss.worker.peakMb} MB peak during the drain drill${r.workerRss.semiSpace ? `; with --max-semi-space-size=1: ${r.workerRss.semiSpace.readyRssMb} MB ready, ${r.workerRss.semiSpace.peakMb} MB peak` : ''}; ${r.workerRss.drillWorkerPeakMb ?? '?'} MB peak running benchmarks 2, 3, 5`] : []),
     `history: ${r.history.map((h) => `hold ${h.holdSeconds} s: ${h.events} events, ${h.historyJsonBytes} B JSON${h.historyProtoBytes !== null ? ` / ${h.historyProtoBytes} B proto` : ''}, result ${h.resultJsonBytes} B`).join('; ')}`,
     '',
   ].join('\n');

@@ -243,18 +243,3 @@ export async function liveEvictable(kc: k8s.KubeConfig, namespace: string, nodes
   } while (cont);
   return out;
 }
-
-/** Peak RSS sampler (every 100 ms). */
-export function rssSampler(): { stop(): { peakMb: number; startMb: number } } {
-  const mb = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
-  const startB = process.memoryUsage().rss;
-  let peak = startB;
-  const t = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 100);
-  return {
-    stop() {
-      clearInterval(t);
-      peak = Math.max(peak, process.memoryUsage().rss);
-      return { peakMb: mb(peak), startMb: mb(startB) };
-    },
-  };
-}

@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { projectRoot } from '../devstack/paths.js';
+import { sleep } from '../activities/kube/retry.js';
+
+// A `firedrill worker` child process, as deployed: its memory is the worker's own, not the
+// benchmark harness's (tsx, 3,000 pods of placement bookkeeping, the watch).
+
+export interface WorkerProcessOptions {
+  temporalAddress: string;
+  temporalNamespace: string;
+  kubeconfig: string;
+  taskQueue: string;
+  reportDir: string;
+  /** NODE_OPTIONS of the worker; undefined = none (V8 defaults). */
+  nodeOptions?: string;
+}
+
+export interface ProcMemory {
+  rssMb: number;
+  hwmMb: number;
+}
+
+export interface BenchWorker {
+  pid: number;
+  taskQueue: string;
+  nodeOptions: string | null;
+  memory(): Promise<ProcMemory>;
+  /** Resets VmHWM to the current RSS (clear_refs 5); false where the kernel refuses it. */
+  resetPeak(): Promise<boolean>;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+const mb = (kb: number) => Math.round((kb / 1024) * 10) / 10;
+
+export async function procMemory(pid: number): Promise<ProcMemory> {
+  const text = await fs.readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { rssMb: mb(kb('VmRSS')), hwmMb: mb(kb('VmHWM')) };
+}
+
+/** Ready = the worker polls both the workflow and the activity task queue (it logs nothing at warn). */
+async function waitPolling(client: Client, namespace: string, taskQueue: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+  // TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY (@temporalio/proto has no named ESM export).
+  const types = [1, 2];
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the worker process exited (${child.exitCode ?? child.signalCode}) before it started:\n${log()}`);
+    const polled = await Promise.all(types.map(async (taskQueueType) => {
+      const r = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType });
+      return (r.pollers?.length ?? 0) > 0;
+    }));
+    if (polled.every(Boolean)) return;
+    await sleep(250);
+  }
+  throw new Error(`the worker process did not poll ${taskQueue} within ${timeoutMs / 1000} s:\n${log()}`);
+}
+
+export async function spawnBenchWorker(client: Client, opts: WorkerProcessOptions): Promise<BenchWorker> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: opts.temporalAddress,
+    TEMPORAL_NAMESPACE: opts.temporalNamespace,
+    KUBECONFIG: opts.kubeconfig,
+    FIREDRILL_TASK_QUEUE: opts.taskQueue,
+    FIREDRILL_REPORT_DIR: opts.reportDir,
+    FIREDRILL_LOG_LEVEL: 'warn',
+  };
+  delete env.NODE_OPTIONS;
+  if (opts.nodeOptions) env.NODE_OPTIONS = opts.nodeOptions;
+  const child = spawn(process.execPath, [path.join('bin', 'firedrill.js'), 'worker', '--no-janitor-schedule'], {
+    cwd: projectRoot, env, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let text = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => { text = (text + chunk).slice(-8000); });
+  const log = () => text;
+  try {
+    // Generous: a cold bundle cache builds the workflow bundle first.
+    await waitPolling(client, opts.temporalNamespace, opts.taskQueue, child, log, 300_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  const pid = child.pid as number;
+  return {
+    pid,
+    taskQueue: opts.taskQueue,
+    nodeOptions: opts.nodeOptions ?? null,
+    memory: () => procMemory(pid),
+    async resetPeak() {
+      try {
+        await fs.writeFile(`/proc/${pid}/clear_refs`, '5');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    log,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
