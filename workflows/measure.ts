@@ -62,6 +62,15 @@ export function longestGap(segments: ProbeSegment[], after: number): number {
   return gap;
 }
 
+/**
+ * The probe interval, or a longer gap in observation (the worker was lost and resumed): that
+ * widens what the figure can claim. Ordinary jitter between ticks is not a gap.
+ */
+function resolutionOf(p: ProbeTimeline, t0: number): number {
+  const gap = longestGap(p.segments, t0);
+  return gap > 1.5 * p.intervalMs ? gap : p.intervalMs;
+}
+
 export function measureProbe(p: ProbeTimeline, t0: number, restoreAt: number | null, failback: ProbeSegment[] | null): ProbeMeasurement {
   const detected = firstFailureAt(p.segments, t0);
   let rtoMs: number | null;
@@ -77,8 +86,7 @@ export function measureProbe(p: ProbeTimeline, t0: number, restoreAt: number | n
   }
   return {
     probe: p.name,
-    // A gap in observation (the worker was lost and resumed) widens what the figure can claim.
-    resolutionMs: Math.max(p.intervalMs, longestGap(p.segments, t0)),
+    resolutionMs: resolutionOf(p, t0),
     detectedAt: detected === null ? null : new Date(detected).toISOString(),
     rtoMs,
     impact: detected !== null,
