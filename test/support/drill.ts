@@ -351,7 +351,7 @@ export async function claimNodes(kc: k8s.KubeConfig, opts: { id: string; count: 
     && b.spec?.selector && matchesLabelSelector(p.metadata?.labels ?? {}, b.spec.selector));
   const candidates = nodes.items
     .filter((n) => opts.zones.includes(n.metadata?.labels?.[ZONE] ?? '') && !n.spec?.unschedulable && !(n.spec?.taints?.length)
-      && !Object.keys(n.metadata?.labels ?? {}).some((l) => l === RUN_LABEL || l.startsWith('firedrill-test/')))
+      && !Object.keys(n.metadata?.labels ?? {}).some((l) => l === RUN_LABEL || /^firedrill-(sched-)?test\//.test(l)))
     .map((n) => {
       const name = n.metadata?.name ?? '';
       const mine = pods.items.filter((p) => p.spec?.nodeName === name && isForeignPod(p));
