@@ -209,6 +209,14 @@ function injectionSection(r: DrillResult): Section {
   return { id: 'injection', title: 'Fault injection', blocks };
 }
 
+/** How long restore waited on the Kubernetes API, with its retries: empty when it never did. */
+function restoreWait(rs: NonNullable<DrillResult['restore']>): string {
+  if (!rs.blockedMs) return '';
+  const attempts = (rs.attempts ?? 1) > 1 ? `, ${rs.attempts} attempts` : '';
+  const retries = rs.apiRetries ? ` (${rs.apiRetries} retried API call(s)${attempts})` : '';
+  return `; waited ${formatDuration(rs.blockedMs)} for the Kubernetes API to answer${retries}`;
+}
+
 function journalRows(entries: JournalEntry[]): Cell[][] {
   return entries.map((e): Cell[] => [
     formatDateTime(e.at), { text: e.kind, tone: e.kind === 'guardrail' || e.kind === 'error' ? 'bad' : e.kind === 'warning' ? 'warn' : undefined },
@@ -243,7 +251,7 @@ function restoreSection(r: DrillResult): Section {
     id: 'restore',
     title: 'Restore',
     blocks: [
-      { kind: 'para', text: `Restore ran from ${formatDateTime(rs.startedAt)} to ${formatDateTime(rs.endedAt)}: ${rs.nodes.length - failed.length} of ${rs.nodes.length} nodes restored${rs.blockedMs ? `; waited ${formatDuration(rs.blockedMs)} for an unreachable API server` : ''}.`, tone: failed.length ? 'bad' : undefined },
+      { kind: 'para', text: `Restore ran from ${formatDateTime(rs.startedAt)} to ${formatDateTime(rs.endedAt)}: ${rs.nodes.length - failed.length} of ${rs.nodes.length} nodes restored${restoreWait(rs)}.`, tone: failed.length ? 'bad' : undefined },
       ...(failed.length ? [{ kind: 'list', items: failed.map((n) => ({ text: `${n.name}: not restored${n.note ? ` (${n.note})` : ''}`, tone: 'bad' as const })) } satisfies Block] : []),
       ...(r.measurements.failback ? [{ kind: 'para', text: `Failback (all probes steady again after restore): ${r.measurements.failback.ms === null ? 'not steady again' : formatMeasuredMs(r.measurements.failback.ms, r.measurements.failback.resolutionMs)}.`, tone: r.measurements.failback.recovered ? undefined : 'bad' } satisfies Block] : []),
     ],

@@ -210,7 +210,7 @@ export interface DrillResult {
     startedAt: string;
     endedAt: string;
     nodes: Array<{ name: string; restored: boolean; note?: string }>;
-    /** Time restore spent waiting for an unreachable API server. */
+    /** Time restore's calls to the Kubernetes API spent failing (unreachable, throttled, erroring). */
     blockedMs: number;
     /** Kubernetes API calls restore retried (also counted in injection.apiRetries). */
     apiRetries?: number;

@@ -13,7 +13,8 @@ import { abortedResult, failResult, notRecoveredResult } from './fixtures/result
 // types as a plain string: names, descriptions, reasons, identities, notes, errors, ids, URLs)
 // may hold hostile text. No input may come out as markup in HTML, SVG or Markdown.
 
-const RUNS = 1000;
+// FUZZ_RUNS raises the count for a longer search (e.g. FUZZ_RUNS=20000).
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
 
 /** Every optional text field present, so each can be made hostile. */
 function fullResult(): DrillResult {

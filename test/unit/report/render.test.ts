@@ -136,3 +136,17 @@ describe('html', () => {
     expect(html).toContain('not sealed');
   });
 });
+
+describe('restore under API faults', () => {
+  it('says how long restore waited for the Kubernetes API, with its retries and attempts', () => {
+    const r = passResult();
+    r.restore = { ...r.restore!, blockedMs: 11_300, apiRetries: 7, attempts: 2 };
+    const md = renderMarkdown(r);
+    expect(md).toContain('; waited 11 s for the Kubernetes API to answer (7 retried API call(s), 2 attempts).');
+    expect(renderHtml(r)).toContain('waited 11 s for the Kubernetes API to answer');
+  });
+
+  it('says nothing of waiting when restore never waited', () => {
+    expect(renderMarkdown(passResult())).not.toContain('for the Kubernetes API to answer');
+  });
+});
