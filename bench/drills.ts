@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { DRILL_SA, TARGET_SA } from '../cli/drill-client.js';
+import { DRILL_SA, TARGET_SA, waitForPhase } from '../cli/drill-client.js';
 import { FIREDRILL_VERSION } from '../cli/version.js';
 import { ZONE_LABEL } from '../devstack/nodes.js';
 import { formatProblem, parseDrillSource } from '../drills/load.js';
@@ -11,7 +11,7 @@ import type { DrillSpec } from '../drills/schema/index.js';
 import type { DrillResult } from '../report/result.js';
 import { startSimulator } from '../simulator/server.js';
 import { sleep } from '../activities/kube/retry.js';
-import type { DrillInput, DrillStatus } from '../workflows/index.js';
+import type { DrillInput } from '../workflows/index.js';
 import { describeTarget } from '../workflows/assemble.js';
 import {
   cordonedCount, deleteNamespace, ensureNamespace, READY_DELAY_ANNOTATION, restartAll, setNodeLabel, upsertAll, zoneNodes,
@@ -46,23 +46,6 @@ export async function startBenchDrill(ctx: DrillCtx, spec: DrillSpec, sha256: st
       { key: TARGET_SA, value: describeTarget(spec).replace(/'/g, '') },
     ]),
   });
-}
-
-async function waitPhase(handle: WorkflowHandle, phase: string, timeoutMs: number): Promise<DrillStatus> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const s = await handle.query<DrillStatus>('status');
-      last = s.phase;
-      if (s.phase === phase) return s;
-      if (s.phase === 'done' || s.phase === 'report') throw new Error(`drill ended before ${phase}: ${JSON.stringify(s.journal.slice(-3))}`);
-    } catch (err) {
-      if ((err as Error).message.startsWith('drill ended')) throw err;
-    }
-    await sleep(100);
-  }
-  throw new Error(`drill did not reach ${phase} within ${timeoutMs / 1000} s (last phase ${last})`);
 }
 
 /** A local HTTP server that always answers 200: the trivial probe target. */
@@ -100,7 +83,7 @@ export async function benchAbort(ctx: DrillCtx, probeUrl: string): Promise<Abort
   ]), 'bench-abort');
   const handle = await startBenchDrill(ctx, spec, sha256);
   ctx.progress(`abort: drill ${handle.workflowId} started, cordoning ${nodes.size} nodes`);
-  await waitPhase(handle, 'hold', 120_000);
+  await waitForPhase(handle, 'hold', 120_000);
   const before = await cordonedCount(ctx.kc, nodes);
   ctx.progress(`  holding with ${before}/${nodes.size} nodes cordoned; sending abort`);
   await sleep(2000);

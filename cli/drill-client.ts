@@ -115,3 +115,29 @@ export function summaryLines(r: DrillResult): string[] {
     ...(r.restore ? [`restore: ${r.restore.nodes.filter((n) => n.restored).length}/${r.restore.nodes.length} node(s) restored`] : []),
   ];
 }
+
+/** The drill's phases in order, as the status query reports them. */
+const PHASES = ['starting', 'preflight', 'approval', 'baseline', 'inject', 'hold', 'restore', 'failback', 'report', 'done'];
+
+/**
+ * Polls the status query until the run is in `phase`. Fails at once when the run has already
+ * gone past it, and keeps polling through query errors (a run between workers cannot answer).
+ */
+export async function waitForPhase(handle: WorkflowHandle, phase: string, timeoutMs = 90_000): Promise<DrillStatus> {
+  const want = PHASES.indexOf(phase);
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const s = await handle.query<DrillStatus>('status');
+      last = s.phase;
+      if (s.phase === phase) return s;
+      if (PHASES.indexOf(s.phase) > want) throw new Error(`the run went past ${phase} (now ${s.phase}): ${JSON.stringify(s.journal.at(-1))}`);
+    } catch (err) {
+      if ((err as Error).message.startsWith('the run went past')) throw err;
+      last = `query failed: ${(err as Error).message}`;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for phase ${phase}; last: ${last}`);
+}

@@ -19,7 +19,6 @@ import { startSimulator, type Simulator } from '../../simulator/server.js';
 import { loadConfig } from '../../worker/config.js';
 import { createLogger } from '../../worker/logger.js';
 import { createDrillWorker, workflowsPath } from '../../worker/worker.js';
-import type { DrillStatus } from '../../workflows/index.js';
 import { eventually, readyPodZones, uniqueName } from './kube.js';
 
 // Helpers for running whole drills against the real local stack: workers (in-process and as a
@@ -228,30 +227,7 @@ export function httpProbe(name: string, url: string, extra: Doc = {}): Doc {
 // ---------------------------------------------------------------------------------------------
 // Drill runs
 
-const PHASES = ['starting', 'preflight', 'approval', 'baseline', 'inject', 'hold', 'restore', 'failback', 'report', 'done'];
-
-/**
- * Polls the status query until the run is in `phase`. Fails at once when the run has already
- * gone past it, and keeps polling through query errors (a run between workers cannot answer).
- */
-export async function waitForPhase(handle: WorkflowHandle, phase: string, timeoutMs = 90_000): Promise<DrillStatus> {
-  const want = PHASES.indexOf(phase);
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const s = await handle.query<DrillStatus>('status');
-      last = s.phase;
-      if (s.phase === phase) return s;
-      if (PHASES.indexOf(s.phase) > want) throw new Error(`the run went past ${phase} (now ${s.phase}): ${JSON.stringify(s.journal.at(-1))}`);
-    } catch (err) {
-      if ((err as Error).message.startsWith('the run went past')) throw err;
-      last = `query failed: ${(err as Error).message}`;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for phase ${phase}; last: ${last}`);
-}
+export { waitForPhase } from '../../cli/drill-client.js';
 
 /** Attempt numbers of every activity that started, in history order (retries show as attempt > 1). */
 export async function activityAttempts(handle: WorkflowHandle): Promise<Array<{ type: string; attempt: number }>> {
