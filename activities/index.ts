@@ -1,6 +1,4 @@
 import type * as k8s from '@kubernetes/client-node';
-import type { Client } from '@temporalio/client';
-import type { Logger } from 'pino';
 import type { DrillSpec, WorkloadRef } from '../drills/schema/index.js';
 import type { DrillResult, PlanSummary } from '../report/result.js';
 import { writeReports, type ReportFormat } from '../report/write.js';
@@ -9,25 +7,13 @@ import { accessError, forbiddenFailure, missingAccess, requiredAccess } from './
 import { KubeConfigError, PermissionError, planDrill, toPlanSummary } from './census/index.js';
 import { createInjectFault, type InjectInput } from './faults/inject.js';
 import { createListMarkedRuns, createRestoreNodes } from './faults/restore.js';
+import type { ActivityDeps } from './deps.js';
 import { createGameDayActivities } from './gameday-report.js';
 import { createNotifier, type NotifyEvent } from './notify.js';
 import { createObserve, type ObserveInput } from './probes/observe.js';
 
 // Every side effect of a drill lives here, built from injected dependencies (the worker is the
 // one place that creates real clients). Activities carry out; the workflow decides.
-
-export interface ActivityDeps {
-  /** KubeConfig for a drill's kube context (undefined = the default context). */
-  kubeFor: (context?: string) => k8s.KubeConfig;
-  log: Logger;
-  /** For the janitor: is a run still open? */
-  temporal?: Client;
-  /** Overrides the drill's report.outDir (FIREDRILL_REPORT_DIR). */
-  reportDir?: string;
-  env?: Record<string, string | undefined>;
-  fetch?: typeof fetch;
-  workerNode?: string;
-}
 
 export interface PreflightResult {
   summary: PlanSummary;
@@ -147,6 +133,7 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+export type { ActivityDeps } from './deps.js';
 export type { InjectInput, InjectResult } from './faults/inject.js';
 export type { RestoreResult, MarkedRun } from './faults/restore.js';
 export type { ObserveInput, ObserveResult, RpoReadback } from './probes/observe.js';

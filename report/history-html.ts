@@ -1,9 +1,7 @@
-import type { HistoryEntry } from './history.js';
-import { groupHistory } from './history.js';
+import { groupHistory, type HistoryEntry } from './history.js';
 import { escapeHtml } from './escape.js';
 import { formatDateTime, formatDuration } from './format.js';
-import { HTML_CSP } from './html.js';
-import { REPORT_CSS } from './html-style.js';
+import { htmlPage } from './page-shell.js';
 import { renderTrendSvg } from './trend-svg.js';
 import { OUTCOME_LABEL } from './verdict.js';
 
@@ -48,24 +46,12 @@ export function renderHistoryHtml(entries: HistoryEntry[]): string {
       + '<table><thead><tr><th scope="col">Started</th><th scope="col">Quarter</th><th scope="col">Outcome</th><th scope="col">Objectives met</th><th scope="col">RTO (worst probe)</th><th scope="col">RPO</th><th scope="col">Files</th></tr></thead>'
       + `<tbody>${rows}</tbody></table></section>`;
   }).join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(HTML_CSP)}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>firedrill — drill history</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-<main>
-<p class="kicker">firedrill · drill history</p>
+  return htmlPage({
+    title: 'firedrill — drill history',
+    main: `<p class="kicker">firedrill · drill history</p>
 <h1>Every drill, every run</h1>
 ${drills.length ? `<table><thead><tr><th scope="col">Drill</th><th scope="col">Runs</th><th scope="col">Last run</th><th scope="col">Last outcome</th><th scope="col">Objectives met</th></tr></thead><tbody>${overview}</tbody></table>` : '<p>No drill has been reported yet.</p>'}
 ${sections}
-<footer>RTO per run is the worst probe's recovery time; a run where any impacted probe did not recover is a breach. The dashed line is the target (the overall objective, else the loosest per-probe one). Times are UTC.</footer>
-</main>
-</body>
-</html>
-`;
+<footer>RTO per run is the worst probe's recovery time; a run where any impacted probe did not recover is a breach. The dashed line is the target (the overall objective, else the loosest per-probe one). Times are UTC.</footer>`,
+  });
 }

@@ -5,8 +5,6 @@ import type { TrendPoint } from './trend-svg.js';
 // The history of every drill: one entry per stored run, and per drill the RTO/RPO trend across
 // runs and quarters. Pure: scanning the report folder is store.ts's job.
 
-export { renderHistoryHtml } from './history-html.js';
-
 export const HISTORY_SCHEMA_VERSION = 'firedrill.dev/history/v1';
 
 type Figure = { ms: number | null; status: TrendPoint['status']; targetMs: number | null };

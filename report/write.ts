@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeAtomic } from './atomic-write.js';
 import type { DrillResult } from './result.js';
 import { sealResult, verifyResult } from './evidence.js';
-import { historyEntry, historyJson, renderHistoryHtml } from './history.js';
+import { historyEntry, historyJson } from './history.js';
+import { renderHistoryHtml } from './history-html.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { renderPdf } from './pdf.js';
@@ -25,13 +26,6 @@ export function parseFormats(spec: string): { ok: true; formats: ReportFormat[] 
     return { ok: false, message: `unknown report format ${bad.map((b) => `"${b}"`).join(', ') || '(none given)'}; choose from ${REPORT_FORMATS.join(', ')}` };
   }
   return { ok: true, formats: [...new Set(names as ReportFormat[])] };
-}
-
-/** Write-then-rename, so a reader (the history scan, a browser) never sees half a file. */
-async function writeAtomic(file: string, content: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  await writeFile(tmp, content, 'utf8');
-  await rename(tmp, file);
 }
 
 export interface WriteOptions {

@@ -2,18 +2,12 @@
 // and tests feed it recorded phases directly.
 import type { InjectResult, ObserveResult, PreflightResult, RestoreResult } from '../activities/index.js';
 import type { DrillSpec } from '../drills/schema/index.js';
+import { describeTarget } from '../drills/target-label.js';
 import {
   RESULT_SCHEMA_VERSION, type DrillResult, type Measurements, type Outcome, type ProbeSegment, type ProbeTimeline,
 } from '../report/result.js';
 import type { Journal } from './journal.js';
 import { errorBudget, evaluateObjectives, measureCapacity, measureProbe, measureRpo, steadyAtEnd } from './measure.js';
-
-export function describeTarget(spec: DrillSpec): string {
-  const t = spec.target;
-  if (t.type === 'zone') return `zone ${t.zone} (${t.zoneLabel})`;
-  if (t.type === 'nodes') return `nodes matching ${t.selector}`;
-  return 'the whole cluster';
-}
 
 /** Baseline is steady when each probe stayed within its allowed failures and ends stable. */
 export function baselineVerdict(spec: DrillSpec, obs: ObserveResult): { ok: boolean; reasons: string[] } {

@@ -1,11 +1,11 @@
 import {
-  ActivityCancellationType, CancellationScope, CancelledFailure, condition, defineQuery, defineSignal,
-  isCancellation, proxyActivities, setHandler, workflowInfo,
+  ActivityCancellationType, CancellationScope, CancelledFailure, condition, isCancellation, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, InjectResult, ObserveResult, PreflightResult, RestoreResult } from '../activities/index.js';
 import type { DrillSpec } from '../drills/schema/index.js';
 import type { DrillResult, Outcome } from '../report/result.js';
 import { assembleResult, baselineVerdict } from './assemble.js';
+import { abortSignal, approveSignal, statusQuery, type AbortSignal, type DrillInput, type DrillStatus } from './contract.js';
 import { failureMessage } from './failure.js';
 import { Journal, now } from './journal.js';
 
@@ -13,36 +13,6 @@ import { Journal, now } from './journal.js';
 // Restore runs in `finally` inside a non-cancellable scope, so what this run changed is put back
 // on success, failure, guardrail, operator abort and workflow cancellation alike; a terminated
 // run is left to the janitor, which finds the run's marks on the nodes.
-
-export interface DrillInput {
-  spec: DrillSpec;
-  specSha256: string;
-  trigger: DrillResult['run']['trigger'];
-  firedrillVersion: string;
-  /** Approved up front (`run --approve`), with the identity that approved. */
-  approvedBy?: string;
-  temporalUiUrl?: string;
-}
-
-export interface ApproveSignal { identity: string }
-export interface AbortSignal { identity: string; reason: string }
-
-export const approveSignal = defineSignal<[ApproveSignal]>('approve');
-export const abortSignal = defineSignal<[AbortSignal]>('abort');
-
-export interface DrillStatus {
-  phase: string;
-  startedAt: string;
-  approvedBy?: string;
-  aborted?: AbortSignal;
-  t0: string | null;
-  journal: DrillResult['journal'];
-  /** Probe timelines of the phases finished so far (live ones are in the activity heartbeat). */
-  probes: ObserveResult['probes'];
-  restored?: { done: number; total: number };
-  result?: DrillResult;
-}
-export const statusQuery = defineQuery<DrillStatus>('status');
 
 const BASELINE_MIN_MS = 5_000;
 const FAILBACK_MAX_MS = 120_000;

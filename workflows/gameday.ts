@@ -1,78 +1,19 @@
-import {
-  condition, defineQuery, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo, type ChildWorkflowHandle,
-} from '@temporalio/workflow';
-import type { DrillSpec } from '../drills/schema/index.js';
+import { condition, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { GAMEDAY_SCHEMA_VERSION, type GameDayDrillSummary, type GameDayResult } from '../report/gameday-result.js';
 import type { DrillResult, JournalEntry, Outcome } from '../report/result.js';
-import { abortSignal, approveSignal, drillWorkflow, type AbortSignal, type DrillInput } from './drill.js';
+import {
+  abortSignal, approveSignal, drillSearchAttributes, gameDayStatusQuery, type AbortSignal, type DrillInput, type GameDayInput, type GameDayStatus,
+} from './contract.js';
+import { drillWorkflow } from './drill.js';
 import { now } from './journal.js';
-import { drillSearchAttributes } from './scheduled.js';
 
 // A game day: one approval for the day, then each drill as a child drillWorkflow (approved by
 // the day's approver), with pauses between them. An abort aborts the running drill (which
 // restores) and skips the rest. Drills after one that was aborted, refused or errored are
 // skipped too: the system is not in a state worth drilling further.
 
-export const GAMEDAY_SCHEMA_VERSION = 'firedrill.dev/gameday/v1';
-
-export interface GameDayInput {
-  day: {
-    name: string;
-    owner: string;
-    description?: string;
-    sha256: string;
-    approval: { required: boolean; timeout: number; approvers?: string[] };
-  };
-  drills: Array<{ file: string; spec: DrillSpec; specSha256: string; pauseAfterMs?: number }>;
-  firedrillVersion: string;
-  /** Approved up front (`run --approve`); checked like a signal. */
-  approvedBy?: string;
-  temporalUiUrl?: string;
-  outDir?: string;
-}
-
-export interface GameDayDrillSummary {
-  name: string;
-  file: string;
-  workflowId: string | null;
-  outcome: Outcome;
-  outcomeReason: string;
-  objectives: { met: number; total: number; missed: string[] };
-  notFailedOver: number;
-  startedAt?: string;
-  endedAt?: string;
-}
-
-export interface GameDayResult {
-  schemaVersion: typeof GAMEDAY_SCHEMA_VERSION;
-  day: { name: string; owner: string; description?: string; specSha256: string };
-  run: { workflowId: string; runId: string; namespace: string; startedAt: string; endedAt: string; firedrillVersion: string; temporalUiUrl?: string };
-  approval: { required: boolean; approvedBy?: string; approvedAt?: string; refused: Array<{ identity: string; at: string; reason: string }> };
-  outcome: Outcome;
-  outcomeReason: string;
-  drills: GameDayDrillSummary[];
-  journal: JournalEntry[];
-}
-
-export interface GameDayStatus {
-  kind: 'gameday';
-  day: string;
-  phase: 'starting' | 'approval' | 'drill' | 'pause' | 'report' | 'done';
-  startedAt: string;
-  approvedBy?: string;
-  aborted?: AbortSignal;
-  current?: { index: number; name: string; workflowId: string };
-  drills: GameDayDrillSummary[];
-  journal: JournalEntry[];
-  result?: GameDayResult;
-}
-export const gameDayStatusQuery = defineQuery<GameDayStatus>('status');
-
-/** The activity this workflow calls (activities/gameday-report.ts implements it). */
-export interface GameDayActivities {
-  writeGameDayReport(input: { result: GameDayResult; outDir?: string }): Promise<{ dir: string; files: string[] }>;
-}
-
-const acts = proxyActivities<GameDayActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
+const reportActivities = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
 
 /** Who may approve the day: listed for the day and for every drill that lists approvers. */
 export function approvalRefusal(input: Pick<GameDayInput, 'day' | 'drills'>, identity: string): string | undefined {
@@ -227,7 +168,7 @@ export async function gameDayWorkflow(input: GameDayInput): Promise<GameDayResul
     journal,
   };
   try {
-    await acts.writeGameDayReport({ result, ...(input.outDir ? { outDir: input.outDir } : {}) });
+    await reportActivities.writeGameDayReport({ result, ...(input.outDir ? { outDir: input.outDir } : {}) });
   } catch (err) {
     add('error', `game-day report could not be written: ${(err as Error).message}`);
   }

@@ -1,22 +1,10 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { JanitorInput, JanitorReport } from './contract.js';
 
 // The dead man's switch: a drill that was terminated (or whose worker pool vanished for good)
 // cannot run its own `finally`. The janitor finds nodes still marked by a run that is no longer
 // running and restores them, touching nothing else.
-
-export interface JanitorInput {
-  dryRun?: boolean;
-  context?: string;
-}
-
-export interface JanitorReport {
-  checkedRuns: number;
-  restored: Array<{ workflowId: string; runId: string; nodes: string[] }>;
-  /** Marked by runs that are still running: their own restore will handle them. */
-  leftToOpenRuns: Array<{ workflowId: string; runId: string; nodes: string[] }>;
-  dryRun: boolean;
-}
 
 const a = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
 const restore = proxyActivities<Activities>({

@@ -1,46 +1,14 @@
-// Measurement, exactly as DESIGN.md defines it, as pure functions of the recorded timeline.
+// Measurement, exactly as README "What is measured" defines it, as pure functions of the recorded timeline.
 // Pure so that the workflow can compute figures deterministically and tests can pin them down.
 import type { ObjectiveSpec } from '../drills/schema/index.js';
 import type {
   Measurements, ObjectiveResult, ProbeMeasurement, ProbeSegment, ProbeTimeline, RpoMeasurement, WorkloadCapacity,
 } from '../report/result.js';
+import { firstStableAt, healthRuns, steadyAtEnd } from '../report/steadiness.js';
+
+export { firstStableAt, steadyAtEnd };
 
 const ms = (iso: string) => Date.parse(iso);
-
-/** Consecutive segments of equal health merged, each as [from, to] in ms. */
-function runs(segments: ProbeSegment[]): Array<{ healthy: boolean; from: number; to: number }> {
-  const out: Array<{ healthy: boolean; from: number; to: number }> = [];
-  for (const s of segments) {
-    const last = out.at(-1);
-    if (last && last.healthy === s.healthy) last.to = ms(s.to);
-    else out.push({ healthy: s.healthy, from: ms(s.from), to: ms(s.to) });
-  }
-  return out;
-}
-
-/**
- * First moment at or after `after` from which the observations stay healthy for stableFor.
- * A healthy run that reaches the end of observation only counts once it is stableFor long.
- */
-export function firstStableAt(segments: ProbeSegment[], after: number, stableForMs: number): number | null {
-  for (const r of runs(segments)) {
-    if (!r.healthy || r.to < after) continue;
-    const start = Math.max(r.from, after);
-    if (r.to - start >= stableForMs) return start;
-  }
-  return null;
-}
-
-/**
- * Steady state now: the newest observation is healthy and the healthy run it ends has lasted
- * stableFor, counted from `after`. The baseline's stop rule and its verdict both use this, so
- * a baseline that stopped as steady is also judged steady.
- */
-export function steadyAtEnd(segments: ProbeSegment[], after: number, stableForMs: number): boolean {
-  const last = runs(segments).at(-1);
-  if (!last?.healthy || last.to < after) return false;
-  return last.to - Math.max(last.from, after) >= stableForMs;
-}
 
 /** First failed observation at or after t. */
 export function firstFailureAt(segments: ProbeSegment[], t: number): number | null {
@@ -129,7 +97,7 @@ export interface CapacityReading {
 
 /** Capacity recovery: from T0 until the workload stays at its desired ready replicas outside the target. */
 export function measureCapacity(c: CapacityReading, t0: number): WorkloadCapacity {
-  const runsOf = runs(c.segments);
+  const runsOf = healthRuns(c.segments);
   const last = runsOf.at(-1);
   let recoveryMs: number | null = null;
   // Recovered means healthy at the end and since some moment: the start of the final healthy run.

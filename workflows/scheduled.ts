@@ -1,12 +1,13 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import {
-  defineQuery, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo, type ChildWorkflowHandle,
-} from '@temporalio/workflow';
+import { ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { DrillSpec } from '../drills/schema/index.js';
 import type { DrillResult } from '../report/result.js';
-import { assembleResult, describeTarget } from './assemble.js';
-import { abortSignal, approveSignal, drillWorkflow, type AbortSignal, type ApproveSignal, type DrillInput } from './drill.js';
+import { assembleResult } from './assemble.js';
+import {
+  abortSignal, approveSignal, drillSearchAttributes, scheduledStatusQuery,
+  type AbortSignal, type ApproveSignal, type DrillInput, type ScheduledDrillInput, type ScheduledStatus,
+} from './contract.js';
+import { drillWorkflow } from './drill.js';
 import { Journal } from './journal.js';
 
 // What a Temporal Schedule starts: the blackout check, then the drill as a child workflow. The
@@ -18,34 +19,6 @@ export interface Blackout { name: string; start: string; end: string }
 /** The blackout window containing `at` (start inclusive, end exclusive), if any. Pure. */
 export function activeBlackout(blackouts: readonly Blackout[], at: number): Blackout | undefined {
   return blackouts.find((b) => at >= Date.parse(b.start) && at < Date.parse(b.end));
-}
-
-export interface ScheduledDrillInput {
-  spec: DrillSpec;
-  specSha256: string;
-  firedrillVersion: string;
-  temporalUiUrl?: string;
-}
-
-export interface ScheduledStatus {
-  kind: 'scheduled';
-  drill: string;
-  phase: 'checking' | 'skipped' | 'running' | 'done';
-  childWorkflowId?: string;
-  result?: DrillResult;
-}
-export const scheduledStatusQuery = defineQuery<ScheduledStatus>('status');
-
-// Same keys as the client's: a scheduled drill shows up in `openRunsOf`, so a manual run of the
-// same drill on the same target is refused while it runs.
-export const DRILL_SA = defineSearchAttributeKey('FiredrillDrill', SearchAttributeType.KEYWORD);
-export const TARGET_SA = defineSearchAttributeKey('FiredrillTarget', SearchAttributeType.KEYWORD);
-
-export function drillSearchAttributes(spec: DrillSpec) {
-  return [
-    { key: DRILL_SA, value: spec.metadata.name },
-    { key: TARGET_SA, value: describeTarget(spec).replace(/'/g, '') },
-  ];
 }
 
 const report = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } });

@@ -6,7 +6,7 @@ import type { ProbeSegment } from '../../report/result.js';
 import { checkFor, readMarkers, writeMarker, type CheckDeps } from './checks.js';
 import { capacityCheck } from './capacity.js';
 import { SegmentBuilder } from './segments.js';
-import { steadyAtEnd } from '../../workflows/measure.js';
+import { steadyAtEnd } from '../../report/steadiness.js';
 
 // The probes engine: one long-running, heartbeating activity per drill phase. It returns
 // compact timeline segments (state changes), so an hour at one-second intervals costs the

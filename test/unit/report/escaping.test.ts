@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderHistoryHtml, historyEntry } from '../../../report/history.js';
+import { historyEntry } from '../../../report/history.js';
+import { renderHistoryHtml } from '../../../report/history-html.js';
 import { renderHtml } from '../../../report/html.js';
 import { renderMarkdown } from '../../../report/markdown.js';
 import { renderTimelineSvg } from '../../../report/timeline-svg.js';

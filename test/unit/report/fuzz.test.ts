@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml } from '../../../report/escape.js';
-import { historyEntry, renderHistoryHtml } from '../../../report/history.js';
+import { historyEntry } from '../../../report/history.js';
+import { renderHistoryHtml } from '../../../report/history-html.js';
 import { renderHtml } from '../../../report/html.js';
 import { renderMarkdown } from '../../../report/markdown.js';
 import type { DrillResult } from '../../../report/result.js';

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { groupHistory, historyEntry, historyJson, renderHistoryHtml } from '../../../report/history.js';
+import { groupHistory, historyEntry, historyJson } from '../../../report/history.js';
+import { renderHistoryHtml } from '../../../report/history-html.js';
 import { verifyResult } from '../../../report/evidence.js';
 import { findPreviousResult, writeReports } from '../../../report/write.js';
 import type { DrillResult } from '../../../report/result.js';
