@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CensusError, formatPlan, loadKubeConfig, planDrill, type Plan, type Where } from '../../activities/census/index.js';
-import { formatProblem, loadDrillFile } from '../../drills/load.js';
+import { loadDrillFile } from '../../drills/load.js';
+import { formatProblem } from '../../drills/positions.js';
 
 // `firedrill plan`: read-only. It reads the drill and the cluster, prints the blast-radius census
 // and the guard verdict, and changes nothing anywhere.

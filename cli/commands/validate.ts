@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { isGameDayFile, loadGameDayFile } from '../../drills/gameday/load.js';
-import { formatProblem, loadDrillFiles, locateInSource, type Problem } from '../../drills/load.js';
+import { loadDrillFiles } from '../../drills/load.js';
+import { formatProblem, locateInSource, type Problem } from '../../drills/positions.js';
 import { EXIT } from '../errors.js';
 
 export interface FileVerdict {

@@ -3,7 +3,9 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { z } from 'zod';
-import { formatPath, loadDrillFile, locateInSource, MAX_ALIAS_COUNT, type Problem } from '../load.js';
+import { loadDrillFile } from '../load.js';
+import { formatPath, locateInSource, type Problem } from '../positions.js';
+import { MAX_ALIAS_COUNT } from '../yaml-read.js';
 import type { DrillSpec } from '../schema/index.js';
 import { gameDaySchema, type GameDaySpec } from './schema.js';
 

@@ -3,7 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatProblem, loadDrillFile, loadDrillFiles, MAX_DRILL_BYTES } from '../../../drills/load.js';
+import { loadDrillFile, loadDrillFiles } from '../../../drills/load.js';
+import { formatProblem } from '../../../drills/positions.js';
+import { MAX_DRILL_BYTES } from '../../../drills/yaml-read.js';
 import { BASE, edit, pos, problemsOf, tempDir, type TempDir } from './fixtures/drill.js';
 
 // File-level failures: what arrives before (or instead of) a YAML mapping. Each one must be a

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { validateFiles } from '../../../cli/commands/validate.js';
-import { parseDrillSource, type Problem } from '../../../drills/load.js';
+import { parseDrillSource } from '../../../drills/load.js';
+import type { Problem } from '../../../drills/positions.js';
 import { hostileString } from '../../support/hostile.js';
 import { BASE, tempDir, type TempDir } from './fixtures/drill.js';
 

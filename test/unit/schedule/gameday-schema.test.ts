@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGameDaySource, loadGameDayFile, parseGameDaySource } from '../../../drills/gameday/load.js';
-import { formatProblem } from '../../../drills/load.js';
+import { formatProblem } from '../../../drills/positions.js';
 import { BASE, edit, pos, tempDir, type TempDir } from '../drills/fixtures/drill.js';
 
 const DAY = `apiVersion: firedrill.dev/v1
