@@ -2,17 +2,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
-import { DRILL_SA, TARGET_SA, waitForPhase } from '../cli/drill-client.js';
-import { FIREDRILL_VERSION } from '../cli/version.js';
+import { abortRun, startDrill, waitForPhase } from '../client/drills.js';
 import { ZONE_LABEL } from '../devstack/nodes.js';
-import { formatProblem, parseDrillSource } from '../drills/load.js';
+import { parseDrillSource } from '../drills/load.js';
+import { formatProblem } from '../drills/positions.js';
 import type { DrillSpec } from '../drills/schema/index.js';
 import type { DrillResult } from '../report/result.js';
 import { startSimulator } from '../simulator/server.js';
 import { sleep } from '../activities/kube/retry.js';
-import type { DrillInput } from '../workflows/index.js';
-import { describeTarget } from '../workflows/assemble.js';
+import type { drillWorkflowType } from '../workflows/contract.js';
 import {
   cordonedCount, deleteNamespace, ensureNamespace, READY_DELAY_ANNOTATION, restartAll, setNodeLabel, upsertAll, zoneNodes,
   type Progress,
@@ -35,17 +33,9 @@ export function parseSpec(yaml: string, name: string): { spec: DrillSpec; sha256
 }
 
 let seq = 0;
-export async function startBenchDrill(ctx: DrillCtx, spec: DrillSpec, sha256: string): Promise<WorkflowHandle> {
-  const input: DrillInput = { spec, specSha256: sha256, trigger: 'manual', firedrillVersion: FIREDRILL_VERSION, approvedBy: 'bench' };
-  return ctx.client.workflow.start('drillWorkflow', {
-    taskQueue: ctx.taskQueue,
-    workflowId: `${spec.metadata.name}-${Date.now()}-${seq++}`,
-    args: [input],
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: DRILL_SA, value: spec.metadata.name },
-      { key: TARGET_SA, value: describeTarget(spec).replace(/'/g, '') },
-    ]),
-  });
+/** A drill started exactly as `firedrill run --approve` starts it, under a unique id per run. */
+export async function startBenchDrill(ctx: DrillCtx, spec: DrillSpec, sha256: string): Promise<WorkflowHandle<typeof drillWorkflowType>> {
+  return startDrill(ctx.client, { taskQueue: ctx.taskQueue }, spec, sha256, { approvedBy: 'bench', workflowId: `${spec.metadata.name}-${Date.now()}-${seq++}` });
 }
 
 /** A local HTTP server that always answers 200: the trivial probe target. */
@@ -88,7 +78,7 @@ export async function benchAbort(ctx: DrillCtx, probeUrl: string): Promise<Abort
   ctx.progress(`  holding with ${before}/${nodes.size} nodes cordoned; sending abort`);
   await sleep(2000);
   const t = Date.now();
-  await handle.signal('abort', { identity: 'bench', reason: 'benchmark: abort latency' });
+  await abortRun(ctx.client, handle.workflowId, 'bench', 'benchmark: abort latency');
   let uncordonedAt = 0;
   const resultP = (handle.result() as Promise<DrillResult>).then((r) => ({ r, at: Date.now() }));
   while (!uncordonedAt) {

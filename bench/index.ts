@@ -7,7 +7,7 @@ import { cacheRoot, projectRoot } from '../devstack/paths.js';
 import { stackPorts } from '../devstack/ports.js';
 import { ensureKube } from '../devstack/provision.js';
 import { loadKubeConfig, stackDown, stackUp } from '../devstack/stack.js';
-import { FIREDRILL_VERSION } from '../cli/version.js';
+import { FIREDRILL_VERSION } from '../client/version.js';
 import { benchDrain, DRAIN_NS, type DrainBenchResult, type WorkerMemory } from './drain.js';
 import {
   always200, benchAbort, benchAccuracy, benchHistory, RTO_NS,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stateRoot } from '../devstack/paths.js';
 import { loadConfig, type Config } from '../worker/config.js';
-import type { TemporalTarget } from './drill-client.js';
+import type { TemporalTarget } from '../client/connection.js';
 
 /**
  * Configuration for commands: the environment first; where TEMPORAL_ADDRESS / KUBECONFIG are

@@ -10,7 +10,7 @@ import { registerSchedule } from './commands/schedule.js';
 import { registerValidate } from './commands/validate.js';
 import { registerWorker } from './commands/worker.js';
 import { reportError } from './errors.js';
-import { FIREDRILL_VERSION } from './version.js';
+import { FIREDRILL_VERSION } from '../client/version.js';
 
 const program = new Command();
 program

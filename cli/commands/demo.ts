@@ -6,15 +6,17 @@ import { projectRoot } from '../../devstack/paths.js';
 import { stackPorts } from '../../devstack/ports.js';
 import { loadKubeConfig, stackUp } from '../../devstack/stack.js';
 import { waitFor } from '../../devstack/procs.js';
-import { formatProblem, loadDrillFile } from '../../drills/load.js';
+import { loadDrillFile } from '../../drills/load.js';
+import { formatProblem } from '../../drills/positions.js';
 import { startSimulator } from '../../simulator/server.js';
 import { loadConfig } from '../../worker/config.js';
 import { createLogger } from '../../worker/logger.js';
 import { createDrillWorker } from '../../worker/worker.js';
-import { exitCodeFor, followDrill, startDrill, summaryLines } from '../drill-client.js';
+import { followDrill, startDrill } from '../../client/drills.js';
+import { exitCodeFor, summaryLines } from '../summary.js';
 import { UsageError } from '../errors.js';
 import { progressPrinter } from '../progress.js';
-import { printEntry } from './run.js';
+import { printEntry } from '../follow.js';
 
 export const DEMO_DRILL = path.join(projectRoot, 'drills', 'pangyo-zone-loss.yaml');
 export const DEMO_WORKLOAD = path.join(projectRoot, 'demo', 'workload.yaml');
@@ -80,9 +82,7 @@ export function registerDemo(program: Command): void {
       const dw = await createDrillWorker(config, createLogger({ level: config.FIREDRILL_LOG_LEVEL }));
       try {
         const result = await dw.worker.runUntil(async () => {
-          const handle = await startDrill(dw.client, {
-            address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.FIREDRILL_TASK_QUEUE, uiUrl: up.status.temporalUiUrl,
-          }, loaded.spec, loaded.sha256, { approvedBy: 'demo' });
+          const handle = await startDrill(dw.client, { taskQueue: config.FIREDRILL_TASK_QUEUE, uiUrl: up.status.temporalUiUrl }, loaded.spec, loaded.sha256, { approvedBy: 'demo' });
           progress(`drill started: ${handle.workflowId} (watch it in the Temporal UI)`);
           return followDrill(handle, (e) => printEntry(e, false));
         });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { JanitorReport } from '../../workflows/index.js';
-import { connect } from '../drill-client.js';
+import { connect } from '../../client/connection.js';
+import { janitorWorkflowType } from '../../workflows/contract.js';
 import { resolveConfig, temporalTarget } from '../env.js';
 
 export function registerJanitor(program: Command): void {
@@ -12,11 +12,11 @@ export function registerJanitor(program: Command): void {
       const target = temporalTarget(resolveConfig());
       const { client, close } = await connect(target);
       try {
-        const report = await client.workflow.execute('janitorWorkflow', {
+        const report = await client.workflow.execute(janitorWorkflowType, {
           taskQueue: target.taskQueue,
           workflowId: `firedrill-janitor-${Date.now()}`,
           args: [{ dryRun: Boolean(opts.dryRun) }],
-        }) as JanitorReport;
+        });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
           return;

@@ -1,20 +1,21 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { isGameDayFile, loadGameDayFile } from '../../drills/gameday/load.js';
-import { loadDrillFile, formatProblem } from '../../drills/load.js';
-import type { DrillStatus, GameDayStatus, ScheduledStatus } from '../../workflows/index.js';
-import { connect, exitCodeFor, startDrill, summaryLines } from '../drill-client.js';
+import { loadDrillFile } from '../../drills/load.js';
+import { formatProblem } from '../../drills/positions.js';
+import { connect } from '../../client/connection.js';
+import { abortRun, approveRun, startDrill } from '../../client/drills.js';
+import { startGameDay } from '../../client/gamedays.js';
+import { anyStatusQuery } from '../../workflows/contract.js';
 import { resolveConfig, temporalTarget } from '../env.js';
 import { UsageError } from '../errors.js';
-import { followRun, gameDaySummaryLines, printEntry } from '../follow.js';
-import { gameDayExitCode, startGameDay } from '../gameday-client.js';
+import { followInTerminal, printEntry } from '../follow.js';
 import { identity } from '../identity.js';
-
-export { printEntry } from '../follow.js';
+import { exitCodeFor, gameDayExitCode, gameDaySummaryLines, summaryLines } from '../summary.js';
 
 /** Follows a run to its end and prints the summary; sets the exit code of the contract. */
 async function followAndReport(client: Client, workflowId: string, json: boolean): Promise<void> {
-  const out = await followRun(client, workflowId, { json, identity: identity() });
+  const out = await followInTerminal(client, workflowId, { json, identity: identity() });
   if (out.kind === 'detached') {
     if (!json) process.stdout.write(`detached from ${workflowId}; it keeps running (firedrill status ${workflowId} --follow)\n`);
     return;
@@ -97,7 +98,7 @@ export function registerControl(program: Command): void {
           await followAndReport(client, runId, Boolean(opts.json));
           return;
         }
-        const [desc, any] = await Promise.all([handle.describe(), handle.query<DrillStatus | ScheduledStatus | GameDayStatus>('status')]);
+        const [desc, any] = await Promise.all([handle.describe(), handle.query(anyStatusQuery)]);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ workflowStatus: desc.status.name, ...any }, null, 2)}\n`);
           return;
@@ -131,7 +132,7 @@ export function registerControl(program: Command): void {
       const target = temporalTarget(resolveConfig());
       const { client, close } = await connect(target);
       try {
-        await client.workflow.getHandle(runId).signal('approve', { identity: opts.as ?? identity() });
+        await approveRun(client, runId, opts.as ?? identity());
         process.stdout.write(`approval sent to ${runId} as ${opts.as ?? identity()}\n`);
       } finally {
         await close();
@@ -146,7 +147,7 @@ export function registerControl(program: Command): void {
       const target = temporalTarget(resolveConfig());
       const { client, close } = await connect(target);
       try {
-        await client.workflow.getHandle(runId).signal('abort', { identity: opts.as ?? identity(), reason: opts.reason });
+        await abortRun(client, runId, opts.as ?? identity(), opts.reason);
         process.stdout.write(`abort sent to ${runId}; restore follows\n`);
       } finally {
         await close();

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import type { Client, ScheduleDescription } from '@temporalio/client';
-import { formatProblem } from '../../drills/load.js';
+import { formatProblem } from '../../drills/positions.js';
 import type { DrillResult } from '../../report/result.js';
-import { connect } from '../drill-client.js';
+import { connect } from '../../client/connection.js';
 import { resolveConfig, temporalTarget } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
 import { identity } from '../identity.js';
-import { CatalogError, describeSchedule, existingSchedules, scheduleIdFor, syncSchedules, type SyncOutcome } from '../schedule-sync.js';
+import { CatalogError, describeSchedule, existingSchedules, scheduleIdFor, syncSchedules, type SyncOutcome } from '../../client/schedule-sync.js';
 
 // `firedrill schedule ...`: the quarterly drills of a catalog as Temporal Schedules.
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { createLogger } from '../../worker/logger.js';
 import { createDrillWorker } from '../../worker/worker.js';
+import { janitorWorkflowType } from '../../workflows/contract.js';
 import { resolveConfig } from '../env.js';
 
 export const JANITOR_SCHEDULE_ID = 'firedrill-janitor';
@@ -19,7 +20,7 @@ export function registerWorker(program: Command): void {
           await dw.client.schedule.create({
             scheduleId: JANITOR_SCHEDULE_ID,
             spec: { intervals: [{ every: '5 minutes' }] },
-            action: { type: 'startWorkflow', workflowType: 'janitorWorkflow', taskQueue: config.FIREDRILL_TASK_QUEUE, args: [{}] },
+            action: { type: 'startWorkflow', workflowType: janitorWorkflowType, taskQueue: config.FIREDRILL_TASK_QUEUE, args: [{}] },
             policies: { overlap: ScheduleOverlapPolicy.SKIP },
           });
           log.info({ scheduleId: JANITOR_SCHEDULE_ID }, 'janitor schedule created');

@@ -5,7 +5,8 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { exitCodeFor, startDrill } from '../../cli/drill-client.js';
+import { startDrill } from '../../client/drills.js';
+import { exitCodeFor } from '../../client/outcomes.js';
 import type { DrillResult } from '../../report/result.js';
 import {
   claimNodes, deleteNamespaceAndWait, deleteWeb, deployWeb, drillSpec, markedRuns, nodeChanges, snapshotNodes, startWorker,

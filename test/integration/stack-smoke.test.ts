@@ -4,6 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { pingWorkflow } from './fixtures/ping-workflow.js';
 import { createNamespace, deleteNamespace, eventually, kubeFor, readyPodZones, spreadDeployment, uniqueName } from '../support/kube.js';
 
 const stack = inject('stack');
@@ -21,7 +22,7 @@ describe('the local stack', () => {
     const connection = await Connection.connect({ address: stack.temporalAddress });
     try {
       const client = new Client({ connection });
-      const result = await worker.runUntil(client.workflow.execute('pingWorkflow', {
+      const result = await worker.runUntil(client.workflow.execute(pingWorkflow, {
         taskQueue, workflowId: uniqueName('ping'), args: ['smoke'],
       }));
       expect(result).toBe(`pong smoke from ${os.hostname()}`);

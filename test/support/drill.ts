@@ -10,10 +10,11 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import YAML from 'yaml';
 import { matchesLabelSelector } from '../../activities/census/selectors.js';
 import { RUN_LABEL, TAINT_KEY } from '../../activities/faults/marks.js';
-import type { TemporalTarget } from '../../cli/drill-client.js';
+import type { TemporalTarget } from '../../client/connection.js';
 import { projectRoot } from '../../devstack/paths.js';
 import type { StackStatus } from '../../devstack/stack.js';
-import { formatProblem, loadDrillFile } from '../../drills/load.js';
+import { loadDrillFile } from '../../drills/load.js';
+import { formatProblem } from '../../drills/positions.js';
 import type { DrillSpec } from '../../drills/schema/index.js';
 import { startSimulator, type Simulator } from '../../simulator/server.js';
 import { loadConfig } from '../../worker/config.js';
@@ -227,7 +228,7 @@ export function httpProbe(name: string, url: string, extra: Doc = {}): Doc {
 // ---------------------------------------------------------------------------------------------
 // Drill runs
 
-export { waitForPhase } from '../../cli/drill-client.js';
+export { waitForPhase } from '../../client/drills.js';
 
 /** Attempt numbers of every activity that started, in history order (retries show as attempt > 1). */
 export async function activityAttempts(handle: WorkflowHandle): Promise<Array<{ type: string; attempt: number }>> {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RUN_LABEL } from '../../../activities/faults/marks.js';
-import { startDrill } from '../../../cli/drill-client.js';
+import { startDrill } from '../../../client/drills.js';
 import type { DrillResult } from '../../../report/result.js';
 import type { Simulator } from '../../../simulator/server.js';
-import type { DrillStatus } from '../../../workflows/index.js';
+import { statusQuery } from '../../../workflows/contract.js';
 import {
   claimNodes, deleteNamespaceAndWait, deleteWeb, deployWeb, drillSpec, httpProbe, markedRuns, nodeChanges, snapshotNodes,
   startTestSimulator, startWorker, waitForPhase, type ClaimedNodes, type NodeState, type TestWorker,
@@ -148,7 +148,7 @@ describe('a drill whose API server is unreliable', () => {
     const outageMs = 10_000;
     await sleep(outageMs / 2);
     // Half way through the outage: restore is still waiting, and the nodes are still drilled.
-    expect((await handle.query<DrillStatus>('status')).phase).toBe('restore');
+    expect((await handle.query(statusQuery)).phase).toBe('restore');
     expect((await markedRuns(kc)).get(runId)).toEqual([...nodes.names].sort());
     await sleep(tripped.at + outageMs - Date.now());
     await px.proxy.up();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startDrill } from '../../../cli/drill-client.js';
+import { startDrill } from '../../../client/drills.js';
 import type { DrillResult } from '../../../report/result.js';
-import type { DrillStatus } from '../../../workflows/index.js';
+import { approveSignal, statusQuery } from '../../../workflows/contract.js';
 import {
   claimNodes, drillSpec, httpProbe, markedRuns, nodeChanges, snapshotNodes, startWorker, waitForPhase,
   type ClaimedNodes, type TestWorker,
@@ -57,20 +57,20 @@ describe('drill approvals', () => {
     expect(status.approvedBy).toBeUndefined();
     expect(status.journal).toContainEqual(expect.objectContaining({ kind: 'warning', identity: 'mallory@example.com', message: expect.stringContaining(NOT_LISTED) }));
 
-    await handle.signal('approve', { identity: 'eve@example.com' });
+    await handle.signal(approveSignal, { identity: 'eve@example.com' });
     status = await eventually('the refusal of eve in the journal', async () => {
-      const st = await handle.query<DrillStatus>('status');
+      const st = await handle.query(statusQuery);
       return st.journal.some((e) => e.identity === 'eve@example.com') ? st : undefined;
     }, 30_000);
     expect(status.journal).toContainEqual(expect.objectContaining({ kind: 'warning', identity: 'eve@example.com', message: expect.stringContaining(NOT_LISTED) }));
     // Nor does the refused signal move the drill on: still waiting, nothing touched.
     await sleep(3_000);
-    status = await handle.query<DrillStatus>('status');
+    status = await handle.query(statusQuery);
     expect(status.phase).toBe('approval');
     expect(status.approvedBy).toBeUndefined();
     expect((await markedRuns(kc)).get(runId)).toBeUndefined();
 
-    await handle.signal('approve', { identity: 'alice@example.com' });
+    await handle.signal(approveSignal, { identity: 'alice@example.com' });
     const r = (await handle.result()) as DrillResult;
     expect(r.outcome, r.outcomeReason).toBe('passed');
     expect(r.approval).toMatchObject({ required: true, approvedBy: 'alice@example.com', approvedAt: expect.any(String) });

@@ -5,10 +5,10 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startDrill } from '../../../cli/drill-client.js';
+import { startDrill } from '../../../client/drills.js';
 import type { FaultMode } from '../../../drills/schema/index.js';
 import type { DrillResult } from '../../../report/result.js';
-import type { DrillStatus } from '../../../workflows/index.js';
+import { approveSignal, statusQuery } from '../../../workflows/contract.js';
 import {
   activityAttempts, claimNodes, connectClient, deleteNamespaceAndWait, deployWeb, drillSpec, httpProbe, killProcess, markedRuns, nodeChanges,
   snapshotNodes, spawnWorkerProcess, temporalTargetFor, waitForPhase, workerLog, type ClaimedNodes,
@@ -57,7 +57,7 @@ const POINTS: CrashPoint[] = [
     // observation (after the 10 s heartbeat timeout) starts the baseline window again.
     reach: async (h) => {
       await waitForPhase(h, 'approval');
-      await h.signal('approve', { identity: APPROVER });
+      await h.signal(approveSignal, { identity: APPROVER });
     },
   },
   {
@@ -196,7 +196,7 @@ describe('a drill whose worker is SIGKILLed at each phase boundary', () => {
     open.add(handle);
 
     await p.reach(handle, node);
-    row.killedIn = await handle.query<DrillStatus>('status').then((s) => s.phase, () => 'unknown');
+    row.killedIn = await handle.query(statusQuery).then((s) => s.phase, () => 'unknown');
     await killProcess(first, 'SIGKILL');
     const second = await spawnWorker();
 

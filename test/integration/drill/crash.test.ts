@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startDrill } from '../../../cli/drill-client.js';
+import { startDrill } from '../../../client/drills.js';
 import type { DrillResult } from '../../../report/result.js';
 import type { Simulator } from '../../../simulator/server.js';
 import {

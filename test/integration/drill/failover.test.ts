@@ -3,7 +3,8 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TAINT_KEY } from '../../../activities/faults/marks.js';
-import { exitCodeFor, startDrill } from '../../../cli/drill-client.js';
+import { startDrill } from '../../../client/drills.js';
+import { exitCodeFor } from '../../../client/outcomes.js';
 import type { DrillResult } from '../../../report/result.js';
 import type { Simulator } from '../../../simulator/server.js';
 import {

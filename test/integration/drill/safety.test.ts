@@ -1,10 +1,11 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RUN_LABEL, TAINT_KEY } from '../../../activities/faults/marks.js';
-import { exitCodeFor, startDrill } from '../../../cli/drill-client.js';
+import { startDrill } from '../../../client/drills.js';
+import { exitCodeFor } from '../../../client/outcomes.js';
 import type { DrillResult } from '../../../report/result.js';
 import type { Simulator } from '../../../simulator/server.js';
-import type { JanitorReport } from '../../../workflows/index.js';
+import { type JanitorReport, abortSignal, janitorWorkflowType } from '../../../workflows/contract.js';
 import {
   claimNodes, deleteNamespaceAndWait, deleteWeb, deployWeb, drillSpec, httpProbe, markedRuns, nodeChanges, snapshotNodes, startTestSimulator,
   startWorker, waitForPhase, type ClaimedNodes, type NodeState, type TestWorker,
@@ -76,7 +77,7 @@ describe('drill safety', () => {
     await new Promise((r) => setTimeout(r, 3_000));
     expect([...(await markedRuns(kc)).get(handle.firstExecutionRunId) ?? []]).toEqual([...nodes.names].sort());
     const abortAt = Date.now();
-    await handle.signal('abort', { identity: 'oncall@example.com', reason: 'payments latency alarm' });
+    await handle.signal(abortSignal, { identity: 'oncall@example.com', reason: 'payments latency alarm' });
     const r = (await handle.result()) as DrillResult;
 
     expect(r.outcome).toBe('aborted');
@@ -116,7 +117,7 @@ describe('drill safety', () => {
     await waitForPhase(handle, 'inject');
     await new Promise((r) => setTimeout(r, 3_000));
     const abortAt = Date.now();
-    await handle.signal('abort', { identity: 'oncall@example.com', reason: 'stop the drain' });
+    await handle.signal(abortSignal, { identity: 'oncall@example.com', reason: 'stop the drain' });
     const r = (await handle.result()) as DrillResult;
 
     expect(r.outcome).toBe('aborted');
@@ -233,7 +234,7 @@ describe('drill safety', () => {
     expect((await markedRuns(kc)).get(runId)).toEqual([...rest].sort());
     for (const name of rest) expect((await core.readNode({ name })).spec?.unschedulable).toBe(true);
 
-    const report = (await w.client.workflow.execute('janitorWorkflow', {
+    const report = (await w.client.workflow.execute(janitorWorkflowType, {
       taskQueue: w.taskQueue, workflowId: uniqueName('janitor-it'), args: [{}],
     })) as JanitorReport;
     expect(report.dryRun).toBe(false);

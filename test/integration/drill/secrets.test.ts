@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startDrill } from '../../../cli/drill-client.js';
+import { startDrill } from '../../../client/drills.js';
 import type { DrillResult } from '../../../report/result.js';
 import {
   claimNodes, connectClient, drillSpec, httpProbe, killProcess, spawnWorkerProcess, temporalTargetFor, workerLog, type ClaimedNodes,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startDrill } from '../../../cli/drill-client.js';
+import { startDrill } from '../../../client/drills.js';
 import type { StackPorts } from '../../../devstack/ports.js';
 import { runningPid, stopProcess } from '../../../devstack/procs.js';
 import { ensureTemporal } from '../../../devstack/provision.js';

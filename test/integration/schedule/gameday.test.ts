@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startGameDay } from '../../../cli/gameday-client.js';
+import { startGameDay } from '../../../client/gamedays.js';
 import { loadGameDayFile, type GameDayLoad } from '../../../drills/gameday/load.js';
-import { formatProblem } from '../../../drills/load.js';
+import { formatProblem } from '../../../drills/positions.js';
 import type { DrillResult } from '../../../report/result.js';
-import type { GameDayResult, GameDayStatus } from '../../../workflows/index.js';
+import { type GameDayResult, type GameDayStatus, abortSignal, approveSignal, gameDayStatusQuery } from '../../../workflows/contract.js';
 import { waitForPhase, type TestWorker } from '../../support/drill.js';
 import { eventually, kubeFor, uniqueName } from '../../support/kube.js';
 import { drillDoc, labelNode, startGameDayWorker, startOkServer, writeYaml, type LabelledNode } from './support.js';
@@ -54,7 +54,7 @@ describe('game days', () => {
 
   async function dayPhase(handle: ReturnType<typeof w.client.workflow.getHandle>, phase: GameDayStatus['phase']): Promise<GameDayStatus> {
     return eventually(`game day in phase ${phase}`, async () => {
-      const s = await handle.query<GameDayStatus>('status');
+      const s = await handle.query(gameDayStatusQuery);
       // A drill phase counts once its child has started.
       return s.phase === phase && (phase !== 'drill' || s.current) ? s : undefined;
     }, 60_000, 200);
@@ -66,8 +66,8 @@ describe('game days', () => {
     const loaded = await day(uniqueName('it-day'), [{ name: first, pauseAfter: '1s' }, { name: second }]);
     const handle = await startGameDay(w.client, w.target, loaded);
     await dayPhase(handle, 'approval');
-    await handle.signal('approve', { identity: 'mallory' });
-    await handle.signal('approve', { identity: 'it-lead' });
+    await handle.signal(approveSignal, { identity: 'mallory' });
+    await handle.signal(approveSignal, { identity: 'it-lead' });
     const r = (await handle.result()) as GameDayResult;
 
     expect(r.schemaVersion).toBe('firedrill.dev/gameday/v1');
@@ -102,7 +102,7 @@ describe('game days', () => {
     const childId = s.current?.workflowId ?? '';
     await waitForPhase(w.client.workflow.getHandle(childId), 'hold');
     expect(await node.unschedulable()).toBe(true);
-    await handle.signal('abort', { identity: 'it-lead', reason: 'pager went off' });
+    await handle.signal(abortSignal, { identity: 'it-lead', reason: 'pager went off' });
     const r = (await handle.result()) as GameDayResult;
 
     expect(r.outcome).toBe('aborted');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SYNC_PAUSE_NOTE } from '../../../cli/schedule-sync.js';
+import { SYNC_PAUSE_NOTE } from '../../../client/schedule-sync.js';
 import { uniqueName } from '../../support/kube.js';
 import { cli, cliEnv, connectClient, writeYaml } from './support.js';
 

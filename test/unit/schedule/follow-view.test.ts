@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { drillView, eventLine, panelLines, viewEvents } from '../../../cli/follow.js';
+import { drillView, viewEvents } from '../../../client/follow-view.js';
+import { eventLine, panelLines } from '../../../cli/follow.js';
 import type { DrillSpec } from '../../../drills/schema/index.js';
 import type { ProbeSegment } from '../../../report/result.js';
-import type { DrillStatus } from '../../../workflows/index.js';
+import type { DrillStatus } from '../../../workflows/contract.js';
 
 const T0 = Date.parse('2026-04-08T03:00:10Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -11,7 +12,7 @@ const spec = {
   probes: [{ name: 'web', type: 'http', interval: 1000, tolerance: { stableFor: 3000 } }],
   objectives: [{ type: 'rto', probe: 'web', target: 30_000 }],
 } as unknown as DrillSpec;
-const status = (phase: string, probes: DrillStatus['probes'] = []): DrillStatus => ({ phase, startedAt: iso(T0 - 10_000), t0: iso(T0), journal: [], probes });
+const status = (phase: DrillStatus['phase'], probes: DrillStatus['probes'] = []): DrillStatus => ({ phase, startedAt: iso(T0 - 10_000), t0: iso(T0), journal: [], probes });
 
 describe('the live drill view', () => {
   it('runs the RTO clock from T0 while a probe fails, and stops it once stable again', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprintHash, planSync, SYNC_PAUSE_NOTE, type DesiredSchedule, type ExistingSchedule, type Fingerprint } from '../../../cli/schedule-sync.js';
+import { fingerprintHash, planSync, SYNC_PAUSE_NOTE, type DesiredSchedule, type ExistingSchedule, type Fingerprint } from '../../../client/schedule-sync.js';
 import type { DrillSpec } from '../../../drills/schema/index.js';
 
 const fp = (over: Partial<Fingerprint> = {}): Fingerprint => ({ cron: '0 3 8 1,4,7,10 *', timezone: 'Asia/Seoul', enabled: true, specSha256: 'a'.repeat(64), firedrillVersion: '0.1.0', ...over });

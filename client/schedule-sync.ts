@@ -5,9 +5,10 @@ import {
   ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions, type ScheduleUpdateOptions,
 } from '@temporalio/client';
 import { isGameDayFile } from '../drills/gameday/load.js';
-import { formatProblem, loadDrillFile, locateInSource, type Problem } from '../drills/load.js';
+import { loadDrillFile } from '../drills/load.js';
+import { formatProblem, locateInSource, type Problem } from '../drills/positions.js';
 import type { DrillSpec } from '../drills/schema/index.js';
-import type { ScheduledDrillInput } from '../workflows/index.js';
+import { scheduledDrillWorkflowType, type ScheduledDrillInput } from '../workflows/contract.js';
 import { FIREDRILL_VERSION } from './version.js';
 
 // `schedule sync`: make the Temporal Schedules match the `schedule` blocks of a drill catalog.
@@ -213,7 +214,7 @@ function scheduleBody(d: DesiredSchedule, taskQueue: string, uiUrl: string | und
     spec: { cronExpressions: [d.fingerprint.cron], timezone: d.fingerprint.timezone },
     action: {
       type: 'startWorkflow' as const,
-      workflowType: 'scheduledDrillWorkflow',
+      workflowType: scheduledDrillWorkflowType,
       taskQueue,
       // Temporal appends the scheduled time: <drill>-scheduled-2026-04-08T03:00:00Z.
       workflowId: `${d.drill}-scheduled`,

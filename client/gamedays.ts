@@ -1,8 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { GameDayLoad } from '../drills/gameday/load.js';
-import type { GameDayInput, GameDayResult } from '../workflows/index.js';
-import { drillWorkflowId, openRunsOf, type TemporalTarget } from './drill-client.js';
-import { UsageError } from './errors.js';
+import { describeTarget } from '../drills/target-label.js';
+import { gameDayWorkflowType, type GameDayInput } from '../workflows/contract.js';
+import type { TemporalTarget } from './connection.js';
+import { drillWorkflowId, openRunsOf } from './drills.js';
+import { AlreadyRunningError, StartCollisionError } from './errors.js';
 import { FIREDRILL_VERSION } from './version.js';
 
 // Starting a game day: refused while any of its drills already runs on its target.
@@ -12,10 +14,10 @@ export async function startGameDay(
   t: TemporalTarget,
   loaded: Extract<GameDayLoad, { ok: true }>,
   opts: { approvedBy?: string } = {},
-): Promise<WorkflowHandleWithFirstExecutionRunId> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof gameDayWorkflowType>> {
   for (const d of loaded.drills) {
     const open = await openRunsOf(client, d.spec);
-    if (open.length) throw new UsageError(`drill ${d.spec.metadata.name} of this game day is already running (${open.join(', ')}); abort it or wait for it to finish`);
+    if (open.length) throw new AlreadyRunningError(d.spec.metadata.name, describeTarget(d.spec), open);
   }
   const { day } = loaded;
   const input: GameDayInput = {
@@ -30,16 +32,9 @@ export async function startGameDay(
     ...(t.uiUrl ? { temporalUiUrl: t.uiUrl } : {}),
   };
   try {
-    return await client.workflow.start('gameDayWorkflow', { taskQueue: t.taskQueue, workflowId: drillWorkflowId(day.metadata.name), args: [input] });
+    return await client.workflow.start(gameDayWorkflowType, { taskQueue: t.taskQueue, workflowId: drillWorkflowId(day.metadata.name), args: [input] });
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new UsageError(`game day ${day.metadata.name} started this same second; try again`);
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new StartCollisionError(day.metadata.name);
     throw err;
   }
-}
-
-/** Same contract as a drill: 0 all objectives met, 1 some missed, 2 aborted, refused, skipped or error. */
-export function gameDayExitCode(r: GameDayResult): number {
-  if (r.outcome === 'passed') return 0;
-  if (r.outcome === 'failed') return 1;
-  return 2;
 }
