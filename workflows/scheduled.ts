@@ -1,6 +1,5 @@
 import { ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { DrillSpec } from '../drills/schema/index.js';
 import type { DrillResult } from '../report/result.js';
 import { assembleResult } from './assemble.js';
 import {
