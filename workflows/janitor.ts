@@ -6,7 +6,7 @@ import type { JanitorInput, JanitorReport } from './contract.js';
 // cannot run its own `finally`. The janitor finds nodes still marked by a run that is no longer
 // running and restores them, touching nothing else.
 
-const a = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
+const lookup = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
 const restore = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '20 seconds',
@@ -14,11 +14,11 @@ const restore = proxyActivities<Activities>({
 });
 
 export async function janitorWorkflow(input: JanitorInput = {}): Promise<JanitorReport> {
-  const runs = await a.listMarkedRuns({ context: input.context });
+  const runs = await lookup.listMarkedRuns({ context: input.context });
   const report: JanitorReport = { checkedRuns: runs.length, restored: [], leftToOpenRuns: [], dryRun: Boolean(input.dryRun) };
   for (const run of runs) {
     const entry = { workflowId: run.workflowId, runId: run.runId, nodes: run.nodes };
-    if (run.workflowId && (await a.isRunOpen({ workflowId: run.workflowId, runId: run.runId }))) {
+    if (run.workflowId && (await lookup.isRunOpen({ workflowId: run.workflowId, runId: run.runId }))) {
       report.leftToOpenRuns.push(entry);
       continue;
     }
