@@ -291,15 +291,12 @@ async function drillVariant(kc: k8s.KubeConfig, variant: Variant, ctx: DrainDril
   return v;
 }
 
-export async function benchDrain(kc: k8s.KubeConfig, kubectl: string, size: DrainSize, ctx: DrainDrillCtx, progress: Progress): Promise<DrainBenchResult> {
-  const zone = await zoneNodes(kc, ZONE);
-  const zoneSet = new Set(zone);
-  const others = (await Promise.all(OTHER_ZONES.map((z) => zoneNodes(kc, z)))).flat();
+/** The drain workload placed in the zone, with the other zones cordoned during the first placement. */
+async function prepareWorkload(kc: k8s.KubeConfig, size: DrainSize, zoneSet: Set<string>, others: string[], progress: Progress) {
   const { objects, pdbs } = workload(size);
-  progress(`drain: ${size.deployments} Deployments x ${size.replicas} replicas, ${pdbs.length} PDBs, a DaemonSet; ${zone.length} nodes in ${ZONE}`);
+  progress(`drain: ${size.deployments} Deployments x ${size.replicas} replicas, ${pdbs.length} PDBs, a DaemonSet; ${zoneSet.size} nodes in ${ZONE}`);
   await deleteNamespace(kc, DRAIN_NS);
   await ensureNamespace(kc, DRAIN_NS);
-  const placementSeconds: number[] = [];
   // The other zones are cordoned before the objects exist, so the first placement is in the zone too.
   await setUnschedulable(kc, others, true);
   try {
@@ -308,34 +305,28 @@ export async function benchDrain(kc: k8s.KubeConfig, kubectl: string, size: Drai
     await setUnschedulable(kc, others, false);
     throw err;
   }
-  placementSeconds.push(await placeInZone(kc, size, zoneSet, others, false, progress));
-  progress(`  placed in ${placementSeconds.at(-1)?.toFixed(0)} s`);
+  const placed = await placeInZone(kc, size, zoneSet, others, false, progress);
+  progress(`  placed in ${placed.toFixed(0)} s`);
+  return { pdbs, placed };
+}
 
-  const guarded = new Set(pdbs.map((p) => p.deployment));
-  const variants: VariantResult[] = [];
-
-  // (a) firedrill: a drain drill through the `firedrill worker` process; the drill restores the zone itself.
-  const a = await drillVariant(kc, 'firedrill', ctx, ctx.worker, zone, size, zoneSet, guarded, progress);
-  variants.push(a);
-
-  // (b) what an operator's script does: cordon the zone, then kubectl drain node after node.
-  placementSeconds.push(await placeInZone(kc, size, zoneSet, others, true, progress));
-  const kargs = ['--kubeconfig', ctx.kubeconfig];
-  const b = await measure(kc, 'kubectl', zoneSet, guarded, async () => {
+/** What an operator's script does: cordon the zone, then kubectl drain node after node. */
+function kubectlVariant(kc: k8s.KubeConfig, kubectl: string, kubeconfig: string, zone: string[], zoneSet: Set<string>, guarded: Set<string>, progress: Progress) {
+  const kargs = ['--kubeconfig', kubeconfig];
+  return measure(kc, 'kubectl', zoneSet, guarded, async () => {
     await exec(kubectl, [...kargs, 'cordon', '-l', `${ZONE_LABEL}=${ZONE}`], { maxBuffer: 16 * 1024 * 1024 });
-    let i = 0;
+    let drained = 0;
     for (const node of zone) {
       await exec(kubectl, [...kargs, 'drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=600s'], { maxBuffer: 16 * 1024 * 1024 });
-      if (++i % 10 === 0) progress(`    kubectl drained ${i}/${zone.length} nodes`);
+      if (++drained % 10 === 0) progress(`    kubectl drained ${drained}/${zone.length} nodes`);
     }
     return { report: { nodes: zone.length } };
   }, progress);
-  variants.push(b);
-  await setUnschedulable(kc, zone, false);
+}
 
-  // (c) raw lower bound: cordon everything at once, fire every eviction at once, retry only PDB refusals.
-  placementSeconds.push(await placeInZone(kc, size, zoneSet, others, true, progress));
-  const c = await measure(kc, 'raw', zoneSet, guarded, async () => {
+/** The raw lower bound: cordon everything at once, fire every eviction at once, retry only PDB refusals. */
+function rawVariant(kc: k8s.KubeConfig, size: DrainSize, zone: string[], zoneSet: Set<string>, guarded: Set<string>, progress: Progress) {
+  return measure(kc, 'raw', zoneSet, guarded, async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     await setUnschedulable(kc, zone, true, size.rawConcurrency);
     let pending = await liveEvictable(kc, DRAIN_NS, zoneSet);
@@ -363,10 +354,49 @@ export async function benchDrain(kc: k8s.KubeConfig, kubectl: string, size: Drai
     }
     return { report: { evictionCalls: calls, refused } };
   }, progress);
-  variants.push(c);
+}
+
+/** Where a firedrill variant's evicted set differs from kubectl's, or a variant did something else wrong. */
+function evictedSetNotes(variants: VariantResult[], kubectlRun: VariantResult): string[] {
+  const notes: string[] = [];
+  for (const f of variants.filter((v) => v.variant.startsWith('firedrill'))) {
+    const keys = new Set([...Object.keys(f.perDeployment), ...Object.keys(kubectlRun.perDeployment)]);
+    for (const k of keys) {
+      if (f.perDeployment[k] !== kubectlRun.perDeployment[k]) notes.push(`${k}: ${f.variant} ${f.perDeployment[k] ?? 0}, kubectl ${kubectlRun.perDeployment[k] ?? 0}`);
+    }
+  }
+  for (const v of variants) {
+    if (v.daemonPodsEvicted) notes.push(`${v.variant} evicted ${v.daemonPodsEvicted} DaemonSet pod(s)`);
+    if (v.evicted !== v.evictable) notes.push(`${v.variant} evicted ${v.evicted} of ${v.evictable} evictable pods`);
+    if (v.newcomersInZone) notes.push(`${v.variant}: ${v.newcomersInZone} pod(s) landed in the zone during the drain`);
+  }
+  return notes;
+}
+
+export async function benchDrain(kc: k8s.KubeConfig, kubectl: string, size: DrainSize, ctx: DrainDrillCtx, progress: Progress): Promise<DrainBenchResult> {
+  const zone = await zoneNodes(kc, ZONE);
+  const zoneSet = new Set(zone);
+  const others = (await Promise.all(OTHER_ZONES.map((z) => zoneNodes(kc, z)))).flat();
+  const { pdbs, placed } = await prepareWorkload(kc, size, zoneSet, others, progress);
+  const placementSeconds: number[] = [placed];
+  const guarded = new Set(pdbs.map((p) => p.deployment));
+  const variants: VariantResult[] = [];
+
+  // firedrill: a drain drill through the `firedrill worker` process; the drill restores the zone itself.
+  const firedrillRun = await drillVariant(kc, 'firedrill', ctx, ctx.worker, zone, size, zoneSet, guarded, progress);
+  variants.push(firedrillRun);
+
+  placementSeconds.push(await placeInZone(kc, size, zoneSet, others, true, progress));
+  const kubectlRun = await kubectlVariant(kc, kubectl, ctx.kubeconfig, zone, zoneSet, guarded, progress);
+  variants.push(kubectlRun);
   await setUnschedulable(kc, zone, false);
 
-  // (a') the same drill through a worker with the deployment's NODE_OPTIONS (deploy/40-worker.yaml).
+  placementSeconds.push(await placeInZone(kc, size, zoneSet, others, true, progress));
+  const rawRun = await rawVariant(kc, size, zone, zoneSet, guarded, progress);
+  variants.push(rawRun);
+  await setUnschedulable(kc, zone, false);
+
+  // The same drill through a worker with the deployment's NODE_OPTIONS (deploy/40-worker.yaml).
   let semiSpace: WorkerMemory | null = null;
   if (size.semiSpaceRun) {
     placementSeconds.push(await placeInZone(kc, size, zoneSet, others, true, progress));
@@ -375,26 +405,15 @@ export async function benchDrain(kc: k8s.KubeConfig, kubectl: string, size: Drai
       taskQueue: `${ctx.worker.taskQueue}-semispace1`, reportDir: ctx.reportDir, nodeOptions: '--max-semi-space-size=1',
     });
     try {
-      const a2 = await drillVariant(kc, 'firedrill-semispace1', ctx, w, zone, size, zoneSet, guarded, progress);
-      variants.push(a2);
-      semiSpace = a2.drill?.worker ?? null;
+      const semiSpaceRun = await drillVariant(kc, 'firedrill-semispace1', ctx, w, zone, size, zoneSet, guarded, progress);
+      variants.push(semiSpaceRun);
+      semiSpace = semiSpaceRun.drill?.worker ?? null;
     } finally {
       await w.stop();
     }
   }
 
-  const notes: string[] = [];
-  for (const f of variants.filter((v) => v.variant.startsWith('firedrill'))) {
-    const keys = new Set([...Object.keys(f.perDeployment), ...Object.keys(b.perDeployment)]);
-    for (const k of keys) {
-      if (f.perDeployment[k] !== b.perDeployment[k]) notes.push(`${k}: ${f.variant} ${f.perDeployment[k] ?? 0}, kubectl ${b.perDeployment[k] ?? 0}`);
-    }
-  }
-  for (const v of variants) {
-    if (v.daemonPodsEvicted) notes.push(`${v.variant} evicted ${v.daemonPodsEvicted} DaemonSet pod(s)`);
-    if (v.evicted !== v.evictable) notes.push(`${v.variant} evicted ${v.evicted} of ${v.evictable} evictable pods`);
-    if (v.newcomersInZone) notes.push(`${v.variant}: ${v.newcomersInZone} pod(s) landed in the zone during the drain`);
-  }
+  const notes = evictedSetNotes(variants, kubectlRun);
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
     nodes: zone.length,
@@ -403,10 +422,10 @@ export async function benchDrain(kc: k8s.KubeConfig, kubectl: string, size: Drai
     replicas: size.replicas,
     pdbs,
     variants,
-    ratios: { firedrillVsKubectl: round(b.evictedMs / a.evictedMs), firedrillThroughputVsRaw: round(c.evictedMs / a.evictedMs) },
+    ratios: { firedrillVsKubectl: round(kubectlRun.evictedMs / firedrillRun.evictedMs), firedrillThroughputVsRaw: round(rawRun.evictedMs / firedrillRun.evictedMs) },
     sameEvictedSet: notes.length === 0,
     sameSetNotes: notes,
-    rss: { worker: a.drill?.worker ?? null, semiSpace },
+    rss: { worker: firedrillRun.drill?.worker ?? null, semiSpace },
     placementSeconds,
   };
 }
