@@ -1,6 +1,6 @@
 # The firedrill worker. It runs the TypeScript sources through tsx (no build step), talks to
 # Temporal at TEMPORAL_ADDRESS and to Kubernetes through its ServiceAccount or KUBECONFIG.
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./

@@ -9,7 +9,7 @@ import {
   type KubeConfig,
   type V1ListMeta,
 } from '@kubernetes/client-node';
-import { retryAfterMs } from '../kube/retry.js';
+import { failureText, networkCause, retryAfterMs } from '../kube/retry.js';
 import * as convert from './convert.js';
 import { ClusterRequestError, ClusterUnreachableError, PermissionError } from './errors.js';
 import type { ClusterSnapshot } from './model.js';
@@ -31,8 +31,9 @@ const DEFAULTS = { requestTimeoutMs: 10_000, pageSize: 500 };
 const RETRIES = 4;
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 // A refused connection or a timeout means the server is away, not flaky: say so at once.
+// (UND_ERR_SOCKET: undici's "other side closed", a dropped connection.)
 const retryable = (err: unknown) => (err instanceof ApiException ? RETRYABLE.has(err.code)
-  : /ECONNRESET|EPIPE|socket hang up/i.test(String((err as Error)?.message ?? err)));
+  : /ECONNRESET|EPIPE|UND_ERR_SOCKET|socket hang up/i.test(failureText(err)));
 /** A continue token that expired (410) restarts the list; more than this and we give up. */
 const RESTARTS = 3;
 
@@ -97,17 +98,17 @@ function explainFailure(err: unknown, r: Resource, server: string, context: stri
     }
     return new ClusterRequestError(err.code, `listing ${name} from ${server} failed with HTTP ${err.code}${said ? `: ${said}` : ''}`);
   }
-  const e = err as { name?: string; message?: string; code?: string };
+  const e = err as { name?: string; message?: string };
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError') {
     return new ClusterUnreachableError(server, `no answer within ${timeoutMs / 1000} s (context "${context}")`, { cause: err });
   }
-  if (e?.name !== 'FetchError' && e?.code === undefined) {
+  // A network failure carries the socket's error code (ECONNREFUSED, ...) on its cause.
+  const net = networkCause(err);
+  if (!net) {
     // Not a network failure: the client refused to send (e.g. its TLS or auth settings).
-    return new ClusterRequestError(0, `listing ${name} from ${server} failed: ${e?.message ?? String(err)} (context "${context}")`);
+    return new ClusterRequestError(0, `listing ${name} from ${server} failed: ${failureText(err)} (context "${context}")`);
   }
-  // node-fetch repeats the URL in its message; the server is already named.
-  const reason = e?.message?.replace(/^request to \S+ failed, reason: /, '') || e?.code || String(err);
-  return new ClusterUnreachableError(server, `${reason} (context "${context}")`, { cause: err });
+  return new ClusterUnreachableError(server, `${net.message} (context "${context}")`, { cause: err });
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -32,11 +32,42 @@ export function statusOf(err: unknown): number | undefined {
   return err instanceof k8s.ApiException ? err.code : undefined;
 }
 
+type ErrorLike = { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+
+/** The error and its causes, outermost first. */
+function chain(err: unknown): ErrorLike[] {
+  const out: ErrorLike[] = [];
+  for (let e = err; e !== null && typeof e === 'object' && out.length < 5; e = (e as ErrorLike).cause) out.push(e as ErrorLike);
+  return out;
+}
+
+/**
+ * The failure that stopped a request from being answered: the client sends through undici,
+ * whose fetch rejects with a bare "fetch failed" (or "terminated") and keeps the socket's
+ * error (ECONNREFUSED, ECONNRESET, undici's UND_ERR_SOCKET, ...) as its `cause`.
+ */
+export function networkCause(err: unknown): { code: string; message: string } | undefined {
+  const e = chain(err).find((x) => typeof x.code === 'string');
+  return e ? { code: e.code as string, message: String(e.message ?? e.code) } : undefined;
+}
+
+/** Messages (and codes they do not name) of an error and its causes: "fetch failed: read ECONNRESET". */
+export function failureText(err: unknown): string {
+  const parts = chain(err).map((e) => {
+    const message = String(e.message ?? '');
+    return typeof e.code === 'string' && !message.includes(e.code) ? `${message} (${e.code})`.trim() : message;
+  });
+  return parts.filter(Boolean).join(': ') || String(err);
+}
+
+// UND_ERR_SOCKET is undici's "other side closed" (node's "socket hang up"); UND_ERR_INFO its
+// HTTP/2 GOAWAY and stream resets: the connection went away, not the request was refused.
+const TRANSIENT_NETWORK = /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|UND_ERR_SOCKET|UND_ERR_INFO|socket hang up|network|timeout/i;
+
 export function isTransient(err: unknown): boolean {
   const code = statusOf(err);
   if (code !== undefined) return code === 429 || code >= 500;
-  const msg = String((err as Error)?.message ?? err);
-  return /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up|network|fetch failed|timeout/i.test(msg);
+  return TRANSIENT_NETWORK.test(failureText(err));
 }
 
 export function retryAfterMs(err: unknown): number | undefined {

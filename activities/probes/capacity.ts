@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import type { WorkloadRef } from '../../drills/schema/index.js';
-import { isTransient } from '../kube/retry.js';
+import { failureText, isTransient } from '../kube/retry.js';
 
 // Kubernetes capacity recovery: a workload has recovered when it again has its desired number
 // of ready replicas, all of them outside the target.
@@ -65,7 +65,7 @@ export async function capacityCheck(kc: k8s.KubeConfig, workloads: WorkloadRef[]
       return { workload: w, desired, readyOutside, recovered, ...(recovered ? {} : { error: `${readyOutside}/${desired} ready outside the target` }) };
     } catch (err) {
       // A flaky API says nothing about the workload: record no observation rather than a failure.
-      return { workload: w, desired: 0, readyOutside: 0, recovered: false, error: String((err as Error).message).slice(0, 160), ...(isTransient(err) ? { unknown: true } : {}) };
+      return { workload: w, desired: 0, readyOutside: 0, recovered: false, error: failureText(err).slice(0, 160), ...(isTransient(err) ? { unknown: true } : {}) };
     }
   }));
 }

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
@@ -224,9 +225,14 @@ describe('plan against the local cluster', () => {
   });
 
   it('gives a ClusterUnreachableError within 15 s when the API server is not there', async () => {
+    // A port just closed, not port 1: fetch refuses to dial ports on its bad-port list.
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const server = `https://127.0.0.1:${(closed.address() as net.AddressInfo).port}`;
+    await new Promise((r) => closed.close(r));
     const dead = new k8s.KubeConfig();
     dead.loadFromOptions({
-      clusters: [{ name: 'dead', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
+      clusters: [{ name: 'dead', server, skipTLSVerify: true }],
       users: [{ name: 'u', token: 'x' }],
       contexts: [{ name: 'dead', cluster: 'dead', user: 'u' }],
       currentContext: 'dead',
@@ -235,6 +241,6 @@ describe('plan against the local cluster', () => {
     const err = await planDrill(specFor(drillYaml(ns, 'zone-a', others)), dead).catch((e: unknown) => e);
     expect(Date.now() - t0).toBeLessThan(15_000);
     expect(err).toBeInstanceOf(ClusterUnreachableError);
-    expect((err as Error).message).toMatch(/^cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
+    expect((err as Error).message).toMatch(new RegExp(`^cannot reach the Kubernetes API server at ${server}: .*ECONNREFUSED`));
   });
 });

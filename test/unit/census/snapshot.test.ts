@@ -140,9 +140,14 @@ describe('reading the cluster', () => {
   });
 
   it('reports a refused connection at once', async () => {
-    const err = await fetchSnapshot(kubeFor('http://127.0.0.1:1')).catch((e: unknown) => e);
+    // A port just closed, not port 1: fetch refuses to dial ports on its bad-port list.
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(closed.address() as net.AddressInfo).port}`;
+    await new Promise((r) => closed.close(r));
+    const err = await fetchSnapshot(kubeFor(url)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClusterUnreachableError);
-    expect((err as Error).message).toMatch(/^cannot reach the Kubernetes API server at http:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
+    expect((err as Error).message).toMatch(new RegExp(`^cannot reach the Kubernetes API server at ${url}: .*ECONNREFUSED`));
   });
 
   it('does not call a request the client refuses to send an unreachable server', async () => {
