@@ -13,6 +13,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Builds (or finds) the Temporal CLI the workflow tests run their own servers with.
+          globalSetup: ['test/unit/workflows/global-setup.ts'],
           // Property tests run 1,000 cases each; on two busy cores (the integration project's
           // stack starting beside them) that can take longer than vitest's 5 s default.
           testTimeout: 60_000,
