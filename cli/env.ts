@@ -1,29 +1,49 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { TemporalTarget } from '../client/connection.js';
 import { stateRoot } from '../devstack/paths.js';
 import { loadConfig, type Config } from '../worker/config.js';
-import type { TemporalTarget } from '../client/connection.js';
 
-/**
- * Configuration for commands: the environment first; where TEMPORAL_ADDRESS / KUBECONFIG are
- * unset and the embedded dev stack has written its status, the dev stack's addresses.
- */
+// The one place where commands get their configuration: the environment first; where a
+// variable is unset and the embedded stack is running, the stack's value. Every command sees the
+// same result because main.ts applies the defaults to the environment before any command runs.
+
+interface StackFile { running?: boolean; temporalAddress?: string; kubeconfig?: string; temporalUiUrl?: string }
+
+/** The running embedded stack's addresses, by the variable they stand in for. */
+export function stackDefaults(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const statusFile = path.join(stateRoot(env), 'stack.json');
+  let s: StackFile;
+  try {
+    s = JSON.parse(fs.readFileSync(statusFile, 'utf8')) as StackFile;
+  } catch {
+    // No stack, or a damaged status file: no defaults.
+    return {};
+  }
+  if (s.running === false) return {};
+  const out: Record<string, string> = {};
+  if (s.temporalAddress) out.TEMPORAL_ADDRESS = s.temporalAddress;
+  if (s.kubeconfig) out.KUBECONFIG = s.kubeconfig;
+  // The UI belongs to the stack's Temporal: only a default when Temporal is the stack's too.
+  if (s.temporalUiUrl && !env.TEMPORAL_ADDRESS) out.FIREDRILL_TEMPORAL_UI = s.temporalUiUrl;
+  return out;
+}
+
+/** Sets every unset variable the running stack can answer; returns the names it set. */
+export function applyStackDefaults(env: NodeJS.ProcessEnv = process.env): string[] {
+  const applied: string[] = [];
+  for (const [name, value] of Object.entries(stackDefaults(env))) {
+    if (env[name]) continue;
+    env[name] = value;
+    applied.push(name);
+  }
+  return applied;
+}
+
 export function resolveConfig(env: NodeJS.ProcessEnv = process.env): Config & { uiUrl?: string } {
   const merged: NodeJS.ProcessEnv = { ...env };
-  let uiUrl = env.FIREDRILL_TEMPORAL_UI;
-  const statusFile = path.join(stateRoot(env), 'stack.json');
-  if (fs.existsSync(statusFile)) {
-    try {
-      const s = JSON.parse(fs.readFileSync(statusFile, 'utf8')) as { temporalAddress?: string; kubeconfig?: string; temporalUiUrl?: string };
-      if (!env.TEMPORAL_ADDRESS && s.temporalAddress) {
-        merged.TEMPORAL_ADDRESS = s.temporalAddress;
-        uiUrl ??= s.temporalUiUrl;
-      }
-      if (!env.KUBECONFIG && s.kubeconfig) merged.KUBECONFIG = s.kubeconfig;
-    } catch {
-      // A damaged status file only loses the defaults.
-    }
-  }
+  applyStackDefaults(merged);
+  const uiUrl = merged.FIREDRILL_TEMPORAL_UI;
   return { ...loadConfig(merged), ...(uiUrl ? { uiUrl } : {}) };
 }
 

@@ -1,41 +1,15 @@
-import { Command } from 'commander';
-import { registerBench } from './commands/bench.js';
-import { registerDemo } from './commands/demo.js';
-import { registerDev } from './commands/dev.js';
-import { registerJanitor } from './commands/janitor.js';
-import { registerPlan } from './commands/plan.js';
-import { registerReport } from './commands/report.js';
-import { registerControl, registerRun } from './commands/run.js';
-import { registerSchedule } from './commands/schedule.js';
-import { registerValidate } from './commands/validate.js';
-import { registerWorker } from './commands/worker.js';
 import { reportError } from './errors.js';
-import { FIREDRILL_VERSION } from '../client/version.js';
+import { buildProgram } from './program.js';
 
-const program = new Command();
-program
-  .name('firedrill')
-  .description('Disaster drills for Kubernetes on Temporal: take a zone away on purpose, measure RTO/RPO against targets, always restore, report.')
-  .version(FIREDRILL_VERSION)
-  .showHelpAfterError()
-  // Usage errors (unknown option, missing argument) exit 2 like every other error of the contract.
-  .exitOverride((err) => {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(0);
-    process.exit(2);
+// `firedrill status … | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
   });
+}
 
-registerValidate(program);
-registerPlan(program);
-registerRun(program);
-registerControl(program);
-registerSchedule(program);
-registerReport(program);
-registerJanitor(program);
-registerWorker(program);
-registerDev(program);
-registerDemo(program);
-registerBench(program);
-
+const program = buildProgram();
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

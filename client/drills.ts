@@ -60,7 +60,7 @@ export async function startDrill(
   }
 }
 
-/** Signals a run (drill, game day or scheduled run); an unknown id is a RunNotFoundError. */
+/** Sends something to a run (drill, game day or scheduled run); an unknown id is a RunNotFoundError. */
 async function signalRun(client: Client, workflowId: string, send: (h: WorkflowHandle) => Promise<void>): Promise<void> {
   try {
     await send(client.workflow.getHandle(workflowId));
@@ -76,6 +76,11 @@ export function approveRun(client: Client, workflowId: string, identity: string)
 
 export function abortRun(client: Client, workflowId: string, identity: string, reason: string): Promise<void> {
   return signalRun(client, workflowId, (h) => h.signal(abortSignal, { identity, reason }));
+}
+
+/** Ends a run at once, without its `finally`: only for runs no worker will pick up. */
+export function terminateRun(client: Client, workflowId: string, reason: string): Promise<void> {
+  return signalRun(client, workflowId, async (h) => { await h.terminate(reason); });
 }
 
 /**

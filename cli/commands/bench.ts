@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { formatTable, runBench, type BenchSize } from '../../bench/index.js';
 import { UsageError } from '../errors.js';
 import { progressPrinter } from '../progress.js';
+import { STACK_ENV, withHelp } from '../help.js';
 
 export function registerBench(program: Command): void {
-  program.command('bench')
+  const bench = program.command('bench')
     .description('run the benchmarks (zone drain, abort latency, history size, worker memory, RTO accuracy) on a simulated cluster of their own; writes bench/results/<size>.json')
     .option('--size <size>', 'quick (10 nodes per zone, 300 pods) or full (100 nodes per zone, 3,000 pods)', 'quick')
     .option('--json', 'print the results as JSON instead of a table')
@@ -16,4 +17,9 @@ export function registerBench(program: Command): void {
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : formatTable(results));
       process.exitCode = results.targets.every((t) => t.met) ? 0 : 1;
     });
+  withHelp(bench, {
+    environment: STACK_ENV,
+    exitCodes: [[0, 'every benchmark ran (targets met or not: see the table)'], [2, 'a benchmark could not run']],
+    examples: ['npm run bench -- --size quick', 'npm run bench -- --size full --json'],
+  });
 }

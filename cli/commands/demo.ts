@@ -17,6 +17,7 @@ import { exitCodeFor, summaryLines } from '../summary.js';
 import { UsageError } from '../errors.js';
 import { progressPrinter } from '../progress.js';
 import { printEntry } from '../follow.js';
+import { STACK_ENV, withHelp } from '../help.js';
 
 export const DEMO_DRILL = path.join(projectRoot, 'drills', 'pangyo-zone-loss.yaml');
 export const DEMO_WORKLOAD = path.join(projectRoot, 'demo', 'workload.yaml');
@@ -54,7 +55,7 @@ export async function waitWorkloadReady(kc: k8s.KubeConfig, namespace: string, t
 }
 
 export function registerDemo(program: Command): void {
-  program.command('demo')
+  const demo = program.command('demo')
     .description('bring up the embedded stack, apply the sample workload, run the Pangyo-style zone-loss drill with an in-process worker and the service simulator, and write its report to reports/')
     .option('--json', 'print the drill result as JSON at the end')
     .option('--nodes-per-zone <n>', 'simulated nodes per zone', (v) => Number(v), 4)
@@ -99,4 +100,9 @@ export function registerDemo(program: Command): void {
         await dw.close();
       }
     });
+  withHelp(demo, {
+    environment: [...STACK_ENV, 'FIREDRILL_REPORT_DIR', 'FIREDRILL_CHROMIUM'],
+    exitCodes: [[0, 'every objective met'], [1, 'objectives missed (the sample drill misses two by design)'], [2, 'aborted, refused or error']],
+    examples: ['npm run demo', 'firedrill demo --json'],
+  });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { stackDown, stackStatus, stackUp, type StackStatus } from '../../devstack/stack.js';
 import { progressPrinter } from '../progress.js';
+import { STACK_ENV, withHelp } from '../help.js';
 
 function printStatus(s: StackStatus): void {
   const zones = Object.entries(s.nodesPerZone).sort(([a], [b]) => a.localeCompare(b))
@@ -36,6 +37,8 @@ export function registerDev(program: Command): void {
   dev.command('down')
     .description('stop the processes that `dev up` started (found by pid file); state is kept for the next `up`')
     .action(async () => {
+      const progress = progressPrinter('dev down');
+      progress('stopping the stack\'s processes (each gets up to 10 s to exit)');
       const stopped = await stackDown();
       process.stdout.write(stopped.length ? `stopped: ${stopped.join(', ')}\n` : 'nothing was running\n');
     });
@@ -49,4 +52,14 @@ export function registerDev(program: Command): void {
       else printStatus(s);
       if (!s.running) process.exitCode = 1;
     });
+  const examples: Record<string, string> = { up: 'FIREDRILL_DEV_PORT_BASE=46000 firedrill dev up --nodes-per-zone 6', down: 'firedrill dev down', status: 'firedrill dev status --json' };
+  for (const sub of dev.commands) {
+    withHelp(sub, {
+      environment: STACK_ENV,
+      exitCodes: sub.name() === 'status'
+        ? [[0, 'the stack is running'], [1, 'the stack is not running'], [2, 'error']]
+        : [[0, 'done'], [2, 'error: a busy port, a failed build, a process that would not start or stop (named)']],
+      examples: [examples[sub.name()] ?? `firedrill dev ${sub.name()}`],
+    });
+  }
 }

@@ -6,6 +6,7 @@ import { findResultFileByRunId } from '../../report/store.js';
 import { findPreviousResult, parseFormats, REPORT_FORMATS, writeHistoryIndex, writeReports } from '../../report/write.js';
 import type { DrillResult } from '../../report/result.js';
 import { UsageError } from '../errors.js';
+import { withHelp } from '../help.js';
 
 // `firedrill report`: render a stored drill result, verify its evidence hash, rebuild the
 // history index. Bad input (missing file, not a result, unknown format) is a one-line message
@@ -125,4 +126,10 @@ Scans <out>/*/*/result.json and writes <out>/index.html and <out>/index.json.`)
       else print(index.files.map((f) => `wrote ${f}`));
       print(index.warnings.map((w) => `warning: ${w}`), process.stderr);
     });
+  withHelp(report, { environment: ['FIREDRILL_REPORT_DIR', 'FIREDRILL_CHROMIUM'], exitCodes: [[0, 'written'], [2, 'error: no such run or file, not a result, bad --format']] });
+  for (const sub of report.commands) {
+    withHelp(sub, sub.name() === 'verify'
+      ? { environment: [], exitCodes: [[0, 'the content matches its recorded sha256'], [1, 'mismatch, or never sealed'], [2, 'missing file or not a result']] }
+      : { environment: ['FIREDRILL_REPORT_DIR'], exitCodes: [[0, 'written'], [2, 'error: the reports directory cannot be read or written']] });
+  }
 }

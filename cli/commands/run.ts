@@ -4,14 +4,33 @@ import { isGameDayFile, loadGameDayFile } from '../../drills/gameday/load.js';
 import { loadDrillFile } from '../../drills/load.js';
 import { formatProblem } from '../../drills/positions.js';
 import { connect } from '../../client/connection.js';
-import { abortRun, approveRun, startDrill } from '../../client/drills.js';
+import { abortRun, approveRun, startDrill, terminateRun } from '../../client/drills.js';
 import { startGameDay } from '../../client/gamedays.js';
-import { anyStatusQuery } from '../../workflows/contract.js';
+import { runStatus } from '../../client/status.js';
+import { noWorkerWarning } from '../../client/workers.js';
+import { runDir } from '../../report/store.js';
+import type { DrillResult } from '../../report/result.js';
+import type { GameDayResult } from '../../report/gameday-result.js';
 import { resolveConfig, temporalTarget } from '../env.js';
 import { UsageError } from '../errors.js';
 import { followInTerminal, printEntry } from '../follow.js';
+import { CONTROL_EXITS, TEMPORAL_ENV, withHelp } from '../help.js';
 import { identity } from '../identity.js';
 import { exitCodeFor, gameDayExitCode, gameDaySummaryLines, summaryLines } from '../summary.js';
+
+/** Where to look next: the report folder the workers write to and the run in the Temporal UI. */
+function whereLines(r: DrillResult): string[] {
+  return [
+    `report:  ${runDir(process.env.FIREDRILL_REPORT_DIR ?? 'reports', r)}/ (written by the worker)`,
+    ...(r.run.temporalUiUrl ? [`history: ${r.run.temporalUiUrl}`] : []),
+  ];
+}
+
+/** Warns on stderr, within seconds, when nothing polls the task queue a run waits on. */
+async function warnIfNoWorker(client: Client, taskQueue: string): Promise<void> {
+  const warning = await noWorkerWarning(client, taskQueue).catch(() => undefined);
+  if (warning) process.stderr.write(`warning: ${warning}\n`);
+}
 
 /** Follows a run to its end and prints the summary; sets the exit code of the contract. */
 async function followAndReport(client: Client, workflowId: string, json: boolean): Promise<void> {
@@ -22,7 +41,10 @@ async function followAndReport(client: Client, workflowId: string, json: boolean
   }
   if (json) process.stdout.write(`${JSON.stringify({ event: 'result', result: out.result })}\n`);
   else if (out.kind === 'gameday') process.stdout.write(`\n${gameDaySummaryLines(out.result).join('\n')}\n`);
-  else process.stdout.write(`\n${summaryLines(out.result).join('\n')}\n`);
+  else {
+    process.stdout.write(`\n${summaryLines(out.result).join('\n')}\n`);
+    process.stdout.write(`${whereLines(out.result).join('\n')}\n`);
+  }
   process.exitCode = out.kind === 'gameday' ? gameDayExitCode(out.result) : exitCodeFor(out.result);
 }
 
@@ -37,6 +59,7 @@ async function runGameDay(file: string, opts: { approve?: boolean; follow?: bool
   try {
     const handle = await startGameDay(client, target, loaded, opts.approve ? { approvedBy: identity() } : {});
     const started = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, taskQueue: target.taskQueue, drills: loaded.drills.map((d) => d.spec.metadata.name) };
+    await warnIfNoWorker(client, target.taskQueue);
     if (!opts.follow) {
       process.stdout.write(opts.json ? `${JSON.stringify(started)}\n`
         : `started game day ${started.workflowId}: ${started.drills.join(', ')}\nfollow it:  firedrill status ${started.workflowId} --follow\n${loaded.day.approval.required && !opts.approve ? `approve it: firedrill approve ${started.workflowId}\n` : ''}abort it:   firedrill abort ${started.workflowId}\n`);
@@ -50,8 +73,8 @@ async function runGameDay(file: string, opts: { approve?: boolean; follow?: bool
 }
 
 export function registerRun(program: Command): void {
-  program.command('run <drill>')
-    .description('start a drill, or a game day (a file of kind GameDay), on the Temporal task queue (a `firedrill worker` must be running). Exit codes: 0 objectives met, 1 objectives missed, 2 aborted, refused or error')
+  const run = program.command('run <drill>')
+    .description('start a drill, or a game day (a file of kind GameDay), on the Temporal task queue (a `firedrill worker` must be running)')
     .option('--approve', 'approve the drill now, as the current user (FIREDRILL_IDENTITY or user@host)')
     .option('--follow', 'stay attached: phases, probes, RTO clocks and restore live until the drill ends, then the summary (Ctrl-C: abort or detach)')
     .option('--json', 'machine-readable output (with --follow: one JSON event per line, then the result)')
@@ -71,6 +94,7 @@ export function registerRun(program: Command): void {
       try {
         const handle = await startDrill(client, target, loaded.spec, loaded.sha256, opts.approve ? { approvedBy: identity() } : {});
         const started = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, taskQueue: target.taskQueue };
+        await warnIfNoWorker(client, target.taskQueue);
         if (!opts.follow) {
           process.stdout.write(opts.json ? `${JSON.stringify(started)}\n`
             : `started ${started.workflowId}\nfollow it:  firedrill status ${started.workflowId} --follow\n${loaded.spec.approval.required && !opts.approve ? `approve it: firedrill approve ${started.workflowId}\n` : ''}`);
@@ -82,75 +106,133 @@ export function registerRun(program: Command): void {
         await close();
       }
     });
+  withHelp(run, {
+    environment: [...TEMPORAL_ENV, 'FIREDRILL_TEMPORAL_UI', 'FIREDRILL_IDENTITY', 'FIREDRILL_REPORT_DIR', 'FIREDRILL_SIMULATOR_URL'],
+    exitCodes: [
+      [0, 'without --follow: started; with --follow: every objective met'],
+      [1, 'with --follow: objectives missed or inconclusive'],
+      [2, 'aborted, refused, error; invalid drill file, already running, Temporal unreachable'],
+    ],
+    examples: [
+      'firedrill run drills/pangyo-zone-loss.yaml --follow',
+      'firedrill run drills/gamedays/zone-rotation-gameday.yaml --approve',
+    ],
+  });
+}
+
+function printStatus(st: Awaited<ReturnType<typeof runStatus>>): void {
+  const live = st.live;
+  process.stdout.write(`run:   ${st.workflowId} (${st.workflowStatus}, ${st.workflowType})\n`);
+  if (live && 'kind' in live && live.kind === 'scheduled') {
+    process.stdout.write(`phase: ${live.phase}, scheduled run of ${live.drill}\n`);
+    if (live.childWorkflowId) process.stdout.write(`drill: ${live.childWorkflowId} (firedrill status ${live.childWorkflowId})\n`);
+  } else if (live && 'kind' in live && live.kind === 'gameday') {
+    process.stdout.write(`phase: ${live.phase}, game day ${live.day}${live.current ? ` (drill ${live.current.index + 1}: ${live.current.workflowId})` : ''}\n`);
+    for (const e of live.journal) printEntry(e, false);
+  } else if (live) {
+    process.stdout.write(`phase: ${live.phase}\n`);
+    if (live.approvedBy) process.stdout.write(`approved by: ${live.approvedBy}\n`);
+    for (const e of live.journal) printEntry(e, false);
+  }
+  if (st.note && !st.result) process.stdout.write(`note:  ${st.note}\n`);
+  const r = st.result;
+  if (!r) return;
+  if ('day' in r) {
+    process.stdout.write(`\n${gameDaySummaryLines(r as GameDayResult).join('\n')}\n`);
+    return;
+  }
+  for (const e of r.journal) printEntry(e, false);
+  process.stdout.write(`\n${summaryLines(r).join('\n')}\n${whereLines(r).join('\n')}\n`);
 }
 
 export function registerControl(program: Command): void {
-  program.command('status <run-id>')
-    .description('show the phase, journal and (when finished) the outcome of a drill run, scheduled run or game day, by workflow id')
+  const status = program.command('status <run-id>')
+    .description('show the phase, journal and (when finished) the outcome of a drill run, scheduled run or game day, by workflow id; a finished run needs no worker')
     .option('--follow', 'stay attached: phases, probes, RTO clocks and restore live until the run ends (Ctrl-C: abort or detach)')
     .option('--json', 'print the status as JSON')
     .action(async (runId: string, opts: { follow?: boolean; json?: boolean }) => {
       const target = temporalTarget(resolveConfig());
       const { client, close } = await connect(target);
       try {
-        const handle = client.workflow.getHandle(runId);
         if (opts.follow) {
-          await followAndReport(client, runId, Boolean(opts.json));
+          const st = await runStatus(client, runId, { reportDir: process.env.FIREDRILL_REPORT_DIR });
+          if (st.workflowStatus === 'RUNNING') {
+            await warnIfNoWorker(client, st.taskQueue);
+            await followAndReport(client, runId, Boolean(opts.json));
+            return;
+          }
+          // A closed run has nothing to follow: its final status is all there is.
+          if (opts.json) process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
+          else printStatus(st);
           return;
         }
-        const [desc, any] = await Promise.all([handle.describe(), handle.query(anyStatusQuery)]);
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ workflowStatus: desc.status.name, ...any }, null, 2)}\n`);
-          return;
-        }
-        if ('kind' in any && any.kind === 'scheduled') {
-          process.stdout.write(`run:   ${runId} (${desc.status.name}), scheduled run of ${any.drill}\nphase: ${any.phase}\n`);
-          if (any.childWorkflowId) process.stdout.write(`drill: ${any.childWorkflowId} (firedrill status ${any.childWorkflowId})\n`);
-          if (any.result) process.stdout.write(`\n${summaryLines(any.result).join('\n')}\n`);
-          return;
-        }
-        if ('kind' in any && any.kind === 'gameday') {
-          process.stdout.write(`run:   ${runId} (${desc.status.name}), game day ${any.day}\nphase: ${any.phase}${any.current ? ` (drill ${any.current.index + 1}: ${any.current.workflowId})` : ''}\n`);
-          for (const e of any.journal) printEntry(e, false);
-          if (any.result) process.stdout.write(`\n${gameDaySummaryLines(any.result).join('\n')}\n`);
-          return;
-        }
-        const status = any;
-        process.stdout.write(`run:   ${runId} (${desc.status.name})\nphase: ${status.phase}\n`);
-        if (status.approvedBy) process.stdout.write(`approved by: ${status.approvedBy}\n`);
-        for (const e of status.journal) printEntry(e, false);
-        if (status.result) process.stdout.write(`\n${summaryLines(status.result).join('\n')}\n`);
+        const st = await runStatus(client, runId, { reportDir: process.env.FIREDRILL_REPORT_DIR });
+        if (opts.json) process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
+        else printStatus(st);
       } finally {
         await close();
       }
     });
+  withHelp(status, {
+    environment: [...TEMPORAL_ENV, 'FIREDRILL_REPORT_DIR', 'FIREDRILL_IDENTITY'],
+    exitCodes: [
+      [0, 'the status was printed (with --follow: the run ended with every objective met, or you detached)'],
+      [1, 'with --follow: objectives missed or inconclusive'],
+      [2, 'unknown run id, Temporal unreachable; with --follow: aborted, refused or error'],
+    ],
+    examples: ['firedrill status pangyo-zone-loss-20261201T093000Z', 'firedrill status pangyo-zone-loss-20261201T093000Z --follow --json'],
+  });
 
-  program.command('approve <run-id>')
-    .description('approve a drill that waits for approval; the identity is FIREDRILL_IDENTITY or user@host')
+  const approve = program.command('approve <run-id>')
+    .description('approve a drill or game day that waits for approval; the identity is FIREDRILL_IDENTITY or user@host')
     .option('--as <identity>', 'approve as this identity')
     .action(async (runId: string, opts: { as?: string }) => {
       const target = temporalTarget(resolveConfig());
       const { client, close } = await connect(target);
       try {
-        await approveRun(client, runId, opts.as ?? identity());
-        process.stdout.write(`approval sent to ${runId} as ${opts.as ?? identity()}\n`);
+        const who = opts.as ?? identity();
+        await approveRun(client, runId, who);
+        process.stdout.write(`approval sent to ${runId} as ${who}\n`);
+        await warnIfNoWorker(client, target.taskQueue);
       } finally {
         await close();
       }
     });
+  withHelp(approve, {
+    environment: [...TEMPORAL_ENV, 'FIREDRILL_IDENTITY'],
+    exitCodes: [[0, 'the approval was delivered (the drill decides whether your identity counts)'], ...CONTROL_EXITS.slice(1)],
+    examples: ['firedrill approve pangyo-zone-loss-20261201T093000Z', 'firedrill approve whole-cluster-power-loss-20261201T093000Z --as alice@example.com'],
+  });
 
-  program.command('abort <run-id>')
-    .description('abort a running drill: it stops observing at once and restores every node it changed')
+  const abort = program.command('abort <run-id>')
+    .description('abort a running drill: it stops injecting and observing at once and restores every node it changed')
     .option('--reason <text>', 'why (recorded in the report)', 'aborted by operator')
     .option('--as <identity>', 'abort as this identity')
-    .action(async (runId: string, opts: { reason: string; as?: string }) => {
+    .option('--terminate', 'end a run that no worker will ever pick up, without restore (the janitor restores what it may have changed)')
+    .action(async (runId: string, opts: { reason: string; as?: string; terminate?: boolean }) => {
       const target = temporalTarget(resolveConfig());
       const { client, close } = await connect(target);
       try {
-        await abortRun(client, runId, opts.as ?? identity(), opts.reason);
-        process.stdout.write(`abort sent to ${runId}; restore follows\n`);
+        const who = opts.as ?? identity();
+        if (opts.terminate) {
+          await terminateRun(client, runId, `${opts.reason} (terminated by ${who})`);
+          process.stdout.write(`terminated ${runId}; nothing restores in the run itself: \`firedrill janitor\` restores any node it left marked\n`);
+          return;
+        }
+        await abortRun(client, runId, who, opts.reason);
+        const warning = await noWorkerWarning(client, target.taskQueue).catch(() => undefined);
+        if (warning) {
+          process.stderr.write(`warning: ${warning}; the abort waits until one does (or end the run with \`firedrill abort ${runId} --terminate\`)\n`);
+          return;
+        }
+        process.stdout.write(`abort sent to ${runId}; restore follows (firedrill status ${runId} --follow)\n`);
       } finally {
         await close();
       }
     });
+  withHelp(abort, {
+    environment: [...TEMPORAL_ENV, 'FIREDRILL_IDENTITY'],
+    exitCodes: [[0, 'the abort (or termination) was delivered'], ...CONTROL_EXITS.slice(1)],
+    examples: ['firedrill abort pangyo-zone-loss-20261201T093000Z --reason "payments latency alarm"', 'firedrill abort pangyo-zone-loss-20261201T093000Z --terminate'],
+  });
 }

@@ -5,7 +5,9 @@ import type { DrillResult } from '../../report/result.js';
 import { connect } from '../../client/connection.js';
 import { resolveConfig, temporalTarget } from '../env.js';
 import { EXIT, UsageError } from '../errors.js';
+import { TEMPORAL_ENV, withHelp } from '../help.js';
 import { identity } from '../identity.js';
+import { noWorkerWarning } from '../../client/workers.js';
 import { CatalogError, describeSchedule, existingSchedules, scheduleIdFor, syncSchedules, type SyncOutcome } from '../../client/schedule-sync.js';
 
 // `firedrill schedule ...`: the quarterly drills of a catalog as Temporal Schedules.
@@ -97,6 +99,8 @@ async function ownedHandle(client: Client, drill: string) {
   return { handle: client.schedule.getHandle(id), ...d };
 }
 
+const SCHEDULE_EXITS: Array<[number, string]> = [[0, 'done'], [1, 'sync only: a drill file is invalid, nothing was synced'], [2, 'error: unknown drill, a schedule firedrill does not own, Temporal unreachable']];
+
 export function registerSchedule(program: Command): void {
   const schedule = program.command('schedule').description('quarterly drills as Temporal Schedules: sync them from drill files, list, pause, unpause, trigger');
 
@@ -177,7 +181,16 @@ export function registerSchedule(program: Command): void {
           else await new Promise((r) => setTimeout(r, 200));
         }
         if (opts.json) process.stdout.write(`${JSON.stringify({ scheduleId: handle.scheduleId, workflowId: workflowId ?? null })}\n`);
-        else process.stdout.write(workflowId ? `triggered ${handle.scheduleId}: ${workflowId}\nfollow it:  firedrill status ${workflowId} --follow\n` : `triggered ${handle.scheduleId} (the run has not shown up yet: \`firedrill schedule list\`)\n`);
+        const warning = await noWorkerWarning(client, (desc.action as { taskQueue?: string }).taskQueue ?? '').catch(() => undefined);
+        if (warning) process.stderr.write(`warning: ${warning}\n`);
+        if (!opts.json) process.stdout.write(workflowId ? `triggered ${handle.scheduleId}: ${workflowId}\nfollow it:  firedrill status ${workflowId} --follow\n` : `triggered ${handle.scheduleId} (the run has not shown up yet: \`firedrill schedule list\`)\n`);
       });
     });
+  for (const sub of schedule.commands) {
+    withHelp(sub, {
+      environment: [...TEMPORAL_ENV, ...(sub.name() === 'sync' ? ['FIREDRILL_TEMPORAL_UI'] : []), ...(['pause', 'unpause'].includes(sub.name()) ? ['FIREDRILL_IDENTITY'] : [])],
+      exitCodes: SCHEDULE_EXITS,
+      examples: [`firedrill schedule ${sub.name()}${sub.name() === 'sync' ? ' drills/ --dry-run' : sub.name() === 'list' ? ' --json' : ' quarterly-zone-rotation-zone-b'}`],
+    });
+  }
 }

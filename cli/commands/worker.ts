@@ -4,11 +4,12 @@ import { createLogger } from '../../worker/logger.js';
 import { createDrillWorker } from '../../worker/worker.js';
 import { janitorWorkflowType } from '../../workflows/contract.js';
 import { resolveConfig } from '../env.js';
+import { TEMPORAL_ENV, withHelp } from '../help.js';
 
 export const JANITOR_SCHEDULE_ID = 'firedrill-janitor';
 
 export function registerWorker(program: Command): void {
-  program.command('worker')
+  const worker = program.command('worker')
     .description('run a firedrill worker: executes drills and the janitor from the task queue (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, FIREDRILL_TASK_QUEUE, KUBECONFIG)')
     .option('--no-janitor-schedule', 'do not create the janitor schedule (every 5 minutes) when it is missing')
     .action(async (opts: { janitorSchedule: boolean }) => {
@@ -35,4 +36,9 @@ export function registerWorker(program: Command): void {
       await dw.worker.run();
       await dw.close();
     });
+  withHelp(worker, {
+    environment: [...TEMPORAL_ENV, 'KUBECONFIG', 'FIREDRILL_REPORT_DIR', 'FIREDRILL_LOG_LEVEL', 'FIREDRILL_NODE_NAME', 'FIREDRILL_CHROMIUM'],
+    exitCodes: [[0, 'stopped by SIGINT or SIGTERM after finishing its current tasks'], [2, 'error: bad configuration, Temporal unreachable']],
+    examples: ['firedrill worker', 'FIREDRILL_TASK_QUEUE=drills-zone-b firedrill worker --no-janitor-schedule'],
+  });
 }

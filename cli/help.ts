@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+
+// Every command's --help has the same sections after commander's usage and options: the
+// environment it reads, its exit codes, and examples with real id shapes.
+
+export const ENVIRONMENT: Record<string, string> = {
+  TEMPORAL_ADDRESS: 'Temporal frontend host:port (default: the embedded stack\'s, else 127.0.0.1:7233)',
+  TEMPORAL_NAMESPACE: 'Temporal namespace (default: default)',
+  FIREDRILL_TASK_QUEUE: 'task queue of the firedrill workers (default: firedrill)',
+  FIREDRILL_TEMPORAL_UI: 'Temporal UI base URL, for links in reports and output',
+  KUBECONFIG: 'kubeconfig file (default: the embedded stack\'s, else ~/.kube/config); a drill may name its own context',
+  FIREDRILL_IDENTITY: 'who you are in approvals, aborts and pauses (default: user@host)',
+  FIREDRILL_REPORT_DIR: 'where reports are written and looked up (default: ./reports)',
+  FIREDRILL_LOG_LEVEL: 'worker log level: trace, debug, info, warn, error (default: info)',
+  FIREDRILL_STATE_DIR: 'state of the embedded stack: databases, pid files, logs (default: ~/.cache/firedrill/state)',
+  FIREDRILL_CACHE_DIR: 'built tools of the embedded stack (default: ~/.cache/firedrill)',
+  FIREDRILL_DEV_PORT_BASE: 'move every port of the embedded stack into N..N+8, for a second stack',
+  FIREDRILL_SIMULATOR_URL: 'the service simulator drills may name as ${FIREDRILL_SIMULATOR_URL} (default: the stack\'s)',
+  FIREDRILL_CHROMIUM: 'Chromium for PDF reports (default: /usr/bin/chromium)',
+  FIREDRILL_NODE_NAME: 'the node the worker runs on, so preflight refuses a target that contains it',
+};
+
+export const TEMPORAL_ENV = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'FIREDRILL_TASK_QUEUE'];
+export const STACK_ENV = ['FIREDRILL_STATE_DIR', 'FIREDRILL_CACHE_DIR', 'FIREDRILL_DEV_PORT_BASE'];
+
+export interface HelpSpec {
+  environment: string[];
+  exitCodes: Array<[number, string]>;
+  examples?: string[];
+}
+
+export function helpSections(h: HelpSpec): string {
+  const width = Math.max(...h.environment.map((n) => n.length));
+  const env = h.environment.length
+    ? ['', 'Environment:', ...h.environment.map((n) => `  ${n.padEnd(width)}  ${ENVIRONMENT[n] ?? ''}`)]
+    : ['', 'Environment: none'];
+  const exits = ['', 'Exit codes:', ...h.exitCodes.map(([c, m]) => `  ${c}  ${m}`)];
+  const examples = h.examples?.length ? ['', 'Examples:', ...h.examples.map((e) => `  ${e}`)] : [];
+  return [...env, ...exits, ...examples].join('\n');
+}
+
+export function withHelp<C extends Command>(cmd: C, h: HelpSpec): C {
+  cmd.addHelpText('after', helpSections(h));
+  return cmd;
+}
+
+/** The top-level help's list of every variable any command reads. */
+export function environmentHelp(): string {
+  const names = Object.keys(ENVIRONMENT);
+  const width = Math.max(...names.map((n) => n.length));
+  return ['', 'Environment (each command\'s --help says which it reads):', ...names.map((n) => `  ${n.padEnd(width)}  ${ENVIRONMENT[n]}`)].join('\n');
+}
+
+/** Exit codes shared by the commands that only talk to Temporal. */
+export const CONTROL_EXITS: Array<[number, string]> = [
+  [0, 'done'],
+  [2, 'error: unknown run, Temporal unreachable, bad arguments'],
+];
