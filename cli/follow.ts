@@ -1,4 +1,3 @@
-import readline from 'node:readline';
 import type { Client } from '@temporalio/client';
 import { abortRun } from '../client/drills.js';
 import { followRun, type FollowOutcome, type FollowSink } from '../client/follow.js';
@@ -81,26 +80,42 @@ export interface FollowOptions {
   write?: (s: string) => void;
 }
 
+/** The question Ctrl-C asks, as the last line of the panel (or alone, outside a panel). */
+export const PROMPT = 'Ctrl-C: abort the drill (restores every node) or detach (it keeps running)? [a/d] ';
+
 class Session implements FollowSink {
   private panel = 0;
+  private lastView: DrillView | undefined;
   detached = false;
   private wake: (() => void) | undefined;
   private prompting = false;
+  private keyListener: ((key: Buffer) => void) | undefined;
 
   constructor(private readonly client: Client, readonly opts: FollowOptions & { tty: boolean; write: (s: string) => void }, private readonly rootId: string) {}
 
   emit(e: FollowEvent): void {
-    if (this.opts.json) { this.clearPanel(); this.opts.write(`${JSON.stringify(e)}\n`); return; }
+    if (this.opts.json) { this.clearPanel(); this.opts.write(`${JSON.stringify(e)}\n`); this.redraw(); return; }
     const line = eventLine(e);
     if (line === undefined) return;
+    // Lines go above the panel (and its prompt), never over them.
     this.clearPanel();
     this.opts.write(`${line}\n`);
+    this.redraw();
   }
 
   showView(v: DrillView): void {
-    if (!this.opts.tty || this.opts.json || this.prompting) return;
-    const lines = panelLines(v, Date.now());
+    this.lastView = v;
+    this.redraw();
+  }
+
+  /** The panel with the prompt as its last line while Ctrl-C waits for an answer. */
+  private redraw(): void {
+    const panelMode = this.opts.tty && !this.opts.json;
+    if (!panelMode) return;
+    const lines = this.lastView ? panelLines(this.lastView, Date.now()) : [];
+    if (this.prompting) lines.splice(lines.length ? -1 : 0, lines.length ? 1 : 0, PROMPT);
     this.clearPanel();
+    if (!lines.length) return;
     this.opts.write(`${lines.join('\n')}\n`);
     this.panel = lines.length;
   }
@@ -116,31 +131,55 @@ class Session implements FollowSink {
   }
 
   private detach(): void {
+    this.endPrompt();
     this.detached = true;
     this.clearPanel();
     this.emit({ event: 'detached', workflowId: this.rootId, at: new Date().toISOString() });
     this.wake?.();
   }
 
+  private abort(): void {
+    this.endPrompt();
+    const target = this.opts.abortTarget ?? this.rootId;
+    this.clearPanel();
+    process.stderr.write(`sending abort to ${target}; following it until every node is restored\n`);
+    this.redraw();
+    abortRun(this.client, target, this.opts.identity, 'aborted from the console (Ctrl-C)')
+      .catch((err: unknown) => process.stderr.write(`firedrill: abort failed: ${(err as Error).message}\n`));
+  }
+
+  private endPrompt(): void {
+    if (!this.prompting) return;
+    this.prompting = false;
+    if (this.keyListener) process.stdin.off('data', this.keyListener);
+    this.keyListener = undefined;
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+    process.stdin.pause();
+    this.redraw();
+  }
+
   readonly onSigint = (): void => {
     // Without a person at a terminal there is nobody to ask: detach, the run goes on.
-    if (!process.stdin.isTTY || this.prompting) { this.detach(); return; }
+    if (!process.stdin.isTTY) { this.detach(); return; }
     this.prompting = true;
-    this.clearPanel();
-    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-    rl.question('abort the drill or detach? [d/a] ', (answer) => {
-      rl.close();
-      this.prompting = false;
-      if (answer.trim().toLowerCase().startsWith('a')) {
-        const target = this.opts.abortTarget ?? this.rootId;
-        abortRun(this.client, target, this.opts.identity, 'aborted from the console (Ctrl-C)')
-          .then(() => process.stderr.write(`abort sent to ${target}; restore follows\n`))
-          .catch((err: unknown) => process.stderr.write(`firedrill: abort failed: ${(err as Error).message}\n`));
-      } else {
-        this.detach();
-      }
-    });
+    // One key answers; in raw mode a second Ctrl-C arrives as a key, and means detach.
+    process.stdin.setRawMode(true);
+    process.stdin.resume();
+    this.keyListener = (key: Buffer) => {
+      const k = key.toString('utf8').toLowerCase();
+      if (k.startsWith('a')) this.abort();
+      else if (k.startsWith('d') || k === '\x03' || k === '\x04') this.detach();
+      else if (k === '\x1b') this.endPrompt();
+    };
+    process.stdin.on('data', this.keyListener);
+    if (this.opts.tty && !this.opts.json) this.redraw();
+    else process.stderr.write(PROMPT);
   };
+
+  close(): void {
+    this.endPrompt();
+    this.clearPanel();
+  }
 }
 
 /**
@@ -154,6 +193,6 @@ export async function followInTerminal(client: Client, workflowId: string, opts:
     return await followRun(client, workflowId, session);
   } finally {
     process.off('SIGINT', session.onSigint);
-    session.clearPanel();
+    session.close();
   }
 }

@@ -4,7 +4,7 @@
 // else from workflows/: it holds definitions and types only, no workflow logic.
 import { defineSearchAttributeKey, SearchAttributeType, type Workflow } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ObserveResult } from '../activities/index.js';
+import type { ObserveResult } from '../activities/probes/observe.js';
 import type { DrillSpec } from '../drills/schema/index.js';
 import { describeTarget } from '../drills/target-label.js';
 import type { GameDayDrillSummary, GameDayResult } from '../report/gameday-result.js';
@@ -75,14 +75,45 @@ export interface ScheduledDrillInput {
 
 export interface JanitorInput {
   dryRun?: boolean;
+  /** Sweep only this kube context. */
+  context?: string;
+  /**
+   * Without `context`: true (the default, and the schedule's) sweeps the default context and
+   * every context a drill of the synced catalog names; false only the default context.
+   */
+  allContexts?: boolean;
+  /** Run ids an operator checked: their marks are restored as they read, owned or not, verified or not. */
+  runs?: string[];
+}
+
+export interface JanitorRun {
+  workflowId: string;
+  runId: string;
+  nodes: string[];
+  /** The kube context swept (absent: the default context). */
   context?: string;
 }
 
 export interface JanitorReport {
   checkedRuns: number;
-  restored: Array<{ workflowId: string; runId: string; nodes: string[] }>;
+  restored: Array<JanitorRun & {
+    /** closed: its run is no longer running; deadline: past its restore-by, running or not; requested: `--run`. */
+    why?: 'closed' | 'deadline' | 'requested';
+    restoreBy?: string;
+    /** Past the deadline with its run still open: the run was told (deadlineRestoreSignal). */
+    signalled?: boolean;
+  }>;
   /** Marked by runs that are still running: their own restore will handle them. */
-  leftToOpenRuns: Array<{ workflowId: string; runId: string; nodes: string[] }>;
+  leftToOpenRuns: JanitorRun[];
+  /** Marked by another installation (Temporal namespace, task queue or cluster) and not past their deadline. */
+  otherOwners?: Array<JanitorRun & { owner: { namespace: string; taskQueue: string; cluster: string }; restoreBy?: string }>;
+  /** Marks that do not verify (missing or malformed owner, workflow id or deadline; edited): left alone, with why. */
+  problems?: Array<{ node: string; runId: string; workflowId: string; reason: string; context?: string }>;
+  /** Edits that did not stop a restore (a removed run label). */
+  notes?: Array<{ node: string; runId: string; reason: string; context?: string }>;
+  /** Contexts swept ('' is the default context), and those that could not be read. */
+  contexts?: string[];
+  contextErrors?: Array<{ context: string; error: string }>;
   dryRun: boolean;
 }
 
@@ -97,6 +128,15 @@ export interface AbortSignal { identity: string; reason: string }
 
 export const approveSignal = defineSignal<[ApproveSignal]>('approve');
 export const abortSignal = defineSignal<[AbortSignal]>('abort');
+
+/** A janitor restored the drill's marks past their restore-by deadline (the dead-man switch). */
+export interface DeadlineRestoreSignal {
+  janitorWorkflowId: string;
+  restoreBy: string;
+  nodes: string[];
+  at: string;
+}
+export const deadlineRestoreSignal = defineSignal<[DeadlineRestoreSignal]>('deadlineRestore');
 
 /** The drill's phases in order, as its status query reports them. */
 export const DRILL_PHASES = ['starting', 'preflight', 'approval', 'baseline', 'inject', 'hold', 'restore', 'failback', 'report', 'done'] as const satisfies ReadonlyArray<Phase | 'starting'>;

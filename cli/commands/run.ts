@@ -37,7 +37,8 @@ async function followAndReport(client: Client, workflowId: string, json: boolean
   const out = await followInTerminal(client, workflowId, { json, identity: identity() });
   if (out.kind === 'detached') {
     if (!json) process.stdout.write(`detached from ${workflowId}; it keeps running (firedrill status ${workflowId} --follow)\n`);
-    return;
+    // Detaching leaves the run alone: exit now instead of waiting for the open long polls.
+    process.exit(0);
   }
   if (json) process.stdout.write(`${JSON.stringify({ event: 'result', result: out.result })}\n`);
   else if (out.kind === 'gameday') process.stdout.write(`\n${gameDaySummaryLines(out.result).join('\n')}\n`);
