@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import type { Client, ScheduleDescription } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { formatProblem } from '../../drills/positions.js';
-import type { DrillResult } from '../../report/result.js';
 import { connect } from '../../client/connection.js';
 import { resolveConfig, temporalTarget } from '../env.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT } from '../errors.js';
 import { TEMPORAL_ENV, withHelp } from '../help.js';
 import { identity } from '../identity.js';
 import { noWorkerWarning } from '../../client/workers.js';
-import { CatalogError, describeSchedule, existingSchedules, scheduleIdFor, syncSchedules, type SyncOutcome } from '../../client/schedule-sync.js';
+import { CatalogError, syncSchedules, type SyncOutcome } from '../../client/schedule-sync.js';
+import { listSchedules, ownedHandle } from '../../client/schedules.js';
 
 // `firedrill schedule ...`: the quarterly drills of a catalog as Temporal Schedules.
 
@@ -35,68 +35,6 @@ export function syncLines(o: SyncOutcome): string[] {
 function local(d: Date, tz = 'UTC'): string {
   const s = new Intl.DateTimeFormat('sv-SE', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
   return `${s} ${tz}`;
-}
-
-export interface ScheduleListing {
-  scheduleId: string;
-  drill: string;
-  catalog: string;
-  paused: boolean;
-  note?: string;
-  cron?: string;
-  timezone: string;
-  nextRuns: string[];
-  recentRuns: number;
-  last?: { workflowId: string; startedAt: string; status: string; outcome?: string; reason?: string };
-}
-
-async function lastRun(client: Client, desc: ScheduleDescription): Promise<ScheduleListing['last']> {
-  const last = desc.info.recentActions.at(-1);
-  if (!last) return undefined;
-  const workflowId = last.action.workflow.workflowId;
-  const out: NonNullable<ScheduleListing['last']> = { workflowId, startedAt: last.takenAt.toISOString(), status: 'unknown' };
-  try {
-    const handle = client.workflow.getHandle(workflowId, last.action.workflow.firstExecutionRunId);
-    const d = await handle.describe();
-    out.status = d.status.name;
-    if (d.status.name === 'COMPLETED') {
-      const r = (await handle.result()) as DrillResult;
-      out.outcome = r.outcome;
-      out.reason = r.outcomeReason;
-    }
-  } catch {
-    // Retention may have removed the run: the schedule still lists it.
-  }
-  return out;
-}
-
-export async function listSchedules(client: Client): Promise<ScheduleListing[]> {
-  const found = await existingSchedules(client);
-  const out: ScheduleListing[] = [];
-  for (const { desc, existing } of found.filter((f) => f.existing.owned)) {
-    const fp = (desc.action.memo?.firedrillSchedule as { fingerprint?: { cron?: string } } | undefined)?.fingerprint;
-    out.push({
-      scheduleId: existing.scheduleId,
-      drill: existing.drill ?? existing.scheduleId,
-      catalog: existing.catalog ?? '?',
-      paused: existing.paused,
-      ...(existing.note ? { note: existing.note } : {}),
-      ...(fp?.cron ? { cron: fp.cron } : {}),
-      timezone: desc.spec.timezone ?? 'UTC',
-      nextRuns: desc.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
-      recentRuns: desc.info.recentActions.length,
-      last: await lastRun(client, desc),
-    });
-  }
-  return out;
-}
-
-async function ownedHandle(client: Client, drill: string) {
-  const id = scheduleIdFor(drill);
-  const d = await describeSchedule(client, id);
-  if (!d) throw new UsageError(`no schedule ${id}: is drill ${drill} scheduled? (\`firedrill schedule sync\` creates schedules from drill files)`);
-  if (!d.existing.owned) throw new UsageError(`schedule ${id} is not managed by firedrill; not touching it`);
-  return { handle: client.schedule.getHandle(id), ...d };
 }
 
 const SCHEDULE_EXITS: Array<[number, string]> = [[0, 'done'], [1, 'sync only: a drill file is invalid, nothing was synced'], [2, 'error: unknown drill, a schedule firedrill does not own, Temporal unreachable']];
