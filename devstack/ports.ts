@@ -1,15 +1,24 @@
 // Ports of the local stack. The defaults are Temporal's usual ones and a block for Kubernetes
 // away from the well-known ports (so a packaged etcd on 2379 never collides). With
-// FIREDRILL_DEV_PORT_BASE=N every port moves into N..N+7, for a second stack beside the first.
+// FIREDRILL_DEV_PORT_BASE=N every port moves into N..N+8, for a second stack beside the first.
 export interface StackPorts {
+  /** base+0 (default 7233): Temporal frontend (gRPC), TEMPORAL_ADDRESS. */
   temporal: number;
+  /** base+1 (default 8233): Temporal web UI. */
   temporalUi: number;
+  /** base+2 (default 7243): Temporal HTTP API. */
   temporalHttp: number;
+  /** base+3 (default 7244): Temporal metrics. */
   temporalMetrics: number;
+  /** base+4 (default 12379): etcd client. */
   etcd: number;
+  /** base+5 (default 12380): etcd peer. */
   etcdPeer: number;
+  /** base+6 (default 16443): kube-apiserver (HTTPS). */
   apiserver: number;
+  /** base+7 (default 16081): kwok (the simulated kubelets). */
   kwok: number;
+  /** base+8 (default 18080): the service simulator the demo's probes talk to. */
   simulator: number;
 }
 
@@ -29,4 +38,19 @@ export function stackPorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
     temporal: 7233, temporalUi: 8233, temporalHttp: 7243, temporalMetrics: 7244,
     etcd: 12379, etcdPeer: 12380, apiserver: 16443, kwok: 16081, simulator: 18080,
   };
+}
+
+/**
+ * The stack's service addresses as drill files name them (`${FIREDRILL_SIMULATOR_URL}`), for
+ * the variables the environment leaves unset. Empty when FIREDRILL_DEV_PORT_BASE is invalid:
+ * then no port block is known, and a drill naming the simulator says the variable is unset.
+ */
+export function stackServiceEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  let ports: StackPorts;
+  try {
+    ports = stackPorts(env);
+  } catch {
+    return {};
+  }
+  return env.FIREDRILL_SIMULATOR_URL ? {} : { FIREDRILL_SIMULATOR_URL: `http://127.0.0.1:${ports.simulator}` };
 }

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Document, LineCounter } from 'yaml';
-import type { z } from 'zod';
-import { findNode, formatPath, formatProblem, type Problem, type Segment } from './positions.js';
+import { drillEnv, substituteDocument, type Env } from './env-substitution.js';
+import { describeIssue, kindMessage, locateIssues } from './issues.js';
+import { findNode, formatProblem, type Problem } from './positions.js';
 import { drillSpecSchema, type DrillSpec } from './schema/index.js';
+import { closest } from './suggest.js';
 import { fileProblem, readBounded, readYamlDocument, toPlainValue } from './yaml-read.js';
 
-// The drill loader: a bounded read (yaml-read.ts), the schema, and every problem located in the
-// file (positions.ts). Bad input never throws; it becomes problems.
+// The drill loader: a bounded read (yaml-read.ts), `${NAME}` placeholders resolved
+// (env-substitution.ts), the schema, and every problem located in the file (positions.ts,
+// issues.ts). Bad input never throws; it becomes problems, all of them in one pass.
 
 // Files moving to client/ in the same change still import these from here; positions.ts owns them.
 export { formatProblem, locateInSource, type Problem } from './positions.js';
@@ -14,74 +17,94 @@ export { formatProblem, locateInSource, type Problem } from './positions.js';
 /** Problems reported per file; past this, the rest are counted, not listed. */
 export const MAX_PROBLEMS = 50;
 
+export interface LoadOptions {
+  /** Where `${NAME}` placeholders are resolved; by default the process's, plus the stack's services. */
+  env?: Env;
+  /** Refuse a drill without objectives: it cannot fail, so every run would pass. */
+  requireObjectives?: boolean;
+}
+
 export type LoadResult =
   | { ok: true; spec: DrillSpec; source: string; sha256: string }
-  | { ok: false; problems: Problem[] };
+  /** `name` (the drill name as written) and `source` when the file parsed as YAML, for checks across files. */
+  | { ok: false; problems: Problem[]; name?: string; source?: string };
 
 /** Reads, parses and validates one drill file. Never throws for bad input. */
-export async function loadDrillFile(file: string): Promise<LoadResult> {
+export async function loadDrillFile(file: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const read = await readBounded(file);
   if (!read.ok) return fileProblem(file, read.message);
-  return parseDrillSource(read.bytes, file);
+  return parseDrillSource(read.bytes, file, opts);
 }
 
 /** Loads several drill files, one after the other (bounded: one open file at a time). */
-export async function loadDrillFiles(files: readonly string[]): Promise<Array<{ file: string } & LoadResult>> {
+export async function loadDrillFiles(files: readonly string[], opts: LoadOptions = {}): Promise<Array<{ file: string } & LoadResult>> {
   const out: Array<{ file: string } & LoadResult> = [];
-  for (const file of files) out.push({ file, ...(await loadDrillFile(file)) });
+  for (const file of files) out.push({ file, ...(await loadDrillFile(file, opts)) });
   return out;
 }
 
-/** Decodes, parses and validates the raw bytes of a drill file. Pure; never throws. */
-export function parseDrillSource(bytes: Uint8Array, file: string): LoadResult {
+/** Decodes, parses and validates the raw bytes of a drill file. Pure but for the env; never throws. */
+export function parseDrillSource(bytes: Uint8Array, file: string, opts: LoadOptions = {}): LoadResult {
   try {
-    return parseUnguarded(bytes, file);
+    return parseUnguarded(bytes, file, opts);
   } catch (err) {
     // Last resort: a bug here or in a library still ends as a Problem, not a crash of the CLI.
     return fileProblem(file, `cannot parse the drill file: ${(err as Error)?.message ?? String(err)}`);
   }
 }
 
-function parseUnguarded(bytes: Uint8Array, file: string): LoadResult {
+const field = (v: unknown, key: string): unknown => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined);
+
+function parseUnguarded(bytes: Uint8Array, file: string, opts: LoadOptions): LoadResult {
   const yaml = readYamlDocument(bytes, file);
   if (!yaml.ok) return { ok: false, problems: tidy(yaml.problems) };
   const { source, doc, lineCounter } = yaml;
+  // Placeholders are resolved in the tree, before the schema reads any value.
+  const env = substituteDocument(doc, source, lineCounter, file, opts.env ?? drillEnv());
   const plain = toPlainValue(doc, lineCounter, file);
   if (!plain.ok) return plain;
+  const value = plain.value;
+  const rawName = field(field(value, 'metadata'), 'name');
+  const failed = (problems: Problem[], total?: number): LoadResult => ({
+    ok: false, problems: tidy(problems, total), source, ...(typeof rawName === 'string' ? { name: rawName } : {}),
+  });
 
-  const parsed = drillSpecSchema.safeParse(plain.value);
-  if (parsed.success) {
+  const otherKind = otherKindProblem(value, doc, lineCounter, file);
+  if (otherKind) return failed([...env.problems, otherKind]);
+
+  const parsed = drillSpecSchema.safeParse(value, { error: describeIssue, reportInput: true });
+  const extra = opts.requireObjectives ? objectivesProblem(value, doc, lineCounter, file) : [];
+  if (parsed.success && env.problems.length === 0 && extra.length === 0) {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     return { ok: true, spec: parsed.data, source, sha256 };
   }
-  // Locating costs a walk per problem: only the first ones (in schema order) are located.
-  const units = parsed.error.issues.flatMap((issue): Array<{ issue: Issue; key: string | undefined }> =>
-    issue.code === 'unrecognized_keys' ? issue.keys.map((key) => ({ issue, key })) : [{ issue, key: undefined }],
-  );
-  const located = units.slice(0, MAX_PROBLEMS * 4).map(({ issue, key }) => locateIssue(issue, key, doc, lineCounter, file));
-  return { ok: false, problems: tidy(located, units.length) };
+  const located = parsed.success
+    ? { problems: [], total: 0 }
+    : locateIssues(parsed.error.issues, { schema: drillSpecSchema, doc, lineCounter, value, file }, MAX_PROBLEMS * 4);
+  // A placeholder that did not resolve is the problem of its field; the schema would only repeat it.
+  const schema = located.problems.filter((p) => !env.failed.has(p.path));
+  const problems = [...env.problems, ...schema, ...extra];
+  return failed(problems, problems.length + located.total - located.problems.length);
 }
 
-type Issue = z.core.$ZodIssue;
-
-function locateIssue(issue: Issue, key: string | undefined, doc: Document, lc: LineCounter, file: string): Problem {
-  const path = issue.path.filter((k): k is Segment => typeof k !== 'symbol');
-  if (key !== undefined) {
-    const found = findNode(doc, [...path, key], { preferKey: true });
-    return { file, ...lc.linePos(found.offset), path: formatPath([...path, key]), message: `unknown field "${key}"` };
-  }
-  const found = findNode(doc, path);
-  const message = found.exact ? issue.message : missingMessage(issue);
-  return { file, ...lc.linePos(found.offset), path: formatPath(path), message };
+/**
+ * A document of another kind (a game day, a Kubernetes manifest) is judged by its kind alone:
+ * measured against the drill schema, every other field would be a false problem. A near miss
+ * of "Drill" is still checked as a drill, with a suggestion for the kind.
+ */
+function otherKindProblem(value: unknown, doc: Document, lc: LineCounter, file: string): Problem | undefined {
+  const kind = field(value, 'kind');
+  if (typeof kind !== 'string' || kind === 'Drill' || closest(kind, ['Drill', 'GameDay']) === 'Drill') return undefined;
+  const message = kind === 'GameDay' ? 'this is a game-day file (kind: GameDay), not a drill (kind: Drill)' : kindMessage(kind);
+  return { file, ...lc.linePos(findNode(doc, ['kind']).offset), path: 'kind', message };
 }
 
-/** A key that is absent (not one set to null) is reported as missing, not as a type mismatch. */
-function missingMessage(issue: Issue): string {
-  const expected = /expected (.*?)(, received undefined)?$/i.exec(issue.message)?.[1];
-  if (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union') {
-    return expected ? `required field is missing (expected ${expected})` : 'required field is missing';
-  }
-  return issue.message;
+function objectivesProblem(value: unknown, doc: Document, lc: LineCounter, file: string): Problem[] {
+  const objectives = field(value, 'objectives');
+  if (objectives !== undefined && !(Array.isArray(objectives) && objectives.length === 0)) return [];
+  const { offset } = findNode(doc, ['objectives']);
+  const message = `${objectives === undefined ? 'required field is missing: ' : ''}a drill needs at least one objective (rto, rpo, capacity or errorBudget); without one it cannot fail and every run passes`;
+  return [{ file, ...lc.linePos(offset), path: 'objectives', message }];
 }
 
 /** In file order, without repeats, and few enough to read: the first ones are the ones to fix. */
@@ -97,9 +120,9 @@ function tidy(problems: Problem[], total = problems.length): Problem[] {
     .sort((a, b) => a.line - b.line || a.col - b.col);
   const unlocated = total - problems.length;
   if (unique.length <= MAX_PROBLEMS && unlocated === 0) return unique;
-  const shown = unique.slice(0, MAX_PROBLEMS - 1);
-  const next = unique[shown.length] ?? unique[unique.length - 1];
-  const more = unique.length - shown.length + unlocated;
-  if (!next) return shown;
-  return [...shown, { ...next, path: '', message: `... and ${more} more problem(s)` }];
+  const listed = unique.slice(0, MAX_PROBLEMS - 1);
+  const next = unique[listed.length] ?? unique[unique.length - 1];
+  const more = unique.length - listed.length + unlocated;
+  if (!next) return listed;
+  return [...listed, { ...next, path: '', message: `... and ${more} more problem(s)` }];
 }

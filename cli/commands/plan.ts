@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CensusError, formatPlan, loadKubeConfig, planDrill, type Plan, type Where } from '../../activities/census/index.js';
 import { loadDrillFile } from '../../drills/load.js';
 import { formatProblem } from '../../drills/positions.js';
+import { withProbeLines } from '../../drills/probe-lines.js';
 
 // `firedrill plan`: read-only. It reads the drill and the cluster, prints the blast-radius census
 // and the guard verdict, and changes nothing anywhere.
@@ -38,7 +39,7 @@ export async function planFile(file: string, opts: PlanOptions = {}): Promise<Pl
       temporalNodes: opts.temporalNode?.length ? opts.temporalNode : undefined,
     };
     const plan = await planDrill(spec, kc, where);
-    const lines = opts.json ? [JSON.stringify(plan, null, 2)] : formatPlan(plan);
+    const lines = opts.json ? [JSON.stringify(plan, null, 2)] : withProbeLines(formatPlan(plan), spec);
     return { exitCode: plan.verdict.allowed ? PLAN_EXIT.allowed : PLAN_EXIT.refused, lines, errors: [], plan };
   } catch (err) {
     // Expected failures carry a message meant for the operator; anything else is still one line.

@@ -14,6 +14,7 @@ import type { drillSpecSchema } from './spec.js';
 import type { workloadRefSchema } from './workload.js';
 
 export { drillSpecSchema } from './spec.js';
+export { requiredReady } from './probes.js';
 export { parseDuration, formatDuration, DURATION_FORM } from './duration.js';
 export { parseLabelSelector, type SelectorRequirement, type SelectorOperator } from './selector.js';
 

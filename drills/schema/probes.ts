@@ -39,8 +39,14 @@ export const kubernetesProbeSchema = z.strictObject({
   type: z.literal('kubernetes'),
   ...common,
   workload: workloadRefSchema,
-  minReady: z.int().min(1),
+  /** Ready replicas that count as healthy; unset, the workload's desired replicas (see requiredReady). */
+  minReady: z.int().min(1).optional(),
 });
+
+/** The ready replicas a kubernetes probe needs: its minReady, else all the workload desires. */
+export function requiredReady(p: { minReady?: number }, desired: number): number {
+  return p.minReady ?? desired;
+}
 
 export const prometheusProbeSchema = z.strictObject({
   type: z.literal('prometheus'),
@@ -81,10 +87,14 @@ export const probesSchema = z
   .array(probeSchema)
   .min(1, { message: 'a drill needs at least one probe: without one nothing is measured' })
   .superRefine((probes, ctx) => {
+    // Runs even when some probe is invalid (one pass): the input may hold anything.
+    if (!Array.isArray(probes)) return;
     const seen = new Map<string, number>();
-    probes.forEach((p, i) => {
-      const first = seen.get(p.name);
-      if (first === undefined) seen.set(p.name, i);
-      else ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate probe name "${p.name}" (also probes[${first}])` });
+    (probes as unknown[]).forEach((p, i) => {
+      const name = p !== null && typeof p === 'object' ? (p as { name?: unknown }).name : undefined;
+      if (typeof name !== 'string') return;
+      const first = seen.get(name);
+      if (first === undefined) seen.set(name, i);
+      else ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate probe name "${name}" (also probes[${first}])` });
     });
-  });
+  }, { when: () => true });

@@ -15,14 +15,20 @@ const metadataSchema = z.strictObject({
   tags: z.array(nonEmpty('tag')).default(() => []),
 });
 
+/** The entries of a list that are mappings, with their index: the input may be partly invalid. */
+function entries(value: unknown): Array<[number, Record<string, unknown>]> {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((v, i): Array<[number, Record<string, unknown>]> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? [[i, v as Record<string, unknown>]] : []));
+}
+
+const field = (v: unknown, key: string): unknown => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined);
+
 /**
- * Cross-field rules run as soon as the fields they read are valid, even when other fields are
- * not, so one pass over a file reports all its problems (zod skips refinements by default).
+ * Cross-field rules run on every parse, even when other fields are invalid (zod skips
+ * refinements by default), so one pass over a file reports all its problems: they read the
+ * partly parsed input defensively and only judge the fields they need.
  */
-const once = (...fields: string[]) => ({
-  when: (payload: z.core.ParsePayload) =>
-    !payload.issues.some((i) => !i.path?.length || fields.includes(String(i.path[0]))),
-});
+const always = { when: () => true };
 
 /** A drill definition (`kind: Drill`), as written in drills/*.yaml. */
 export const drillSpecSchema = z
@@ -43,29 +49,33 @@ export const drillSpecSchema = z
     report: reportSchema.prefault({}),
   })
   .superRefine((spec, ctx) => {
-    if (spec.target.type === 'cluster' && !spec.safety.allowWholeCluster) {
+    if (field(field(spec, 'target'), 'type') === 'cluster' && field(field(spec, 'safety'), 'allowWholeCluster') !== true) {
       ctx.addIssue({
         code: 'custom',
         path: ['target', 'type'],
         message: 'a whole-cluster target needs explicit permission: set safety.allowWholeCluster: true',
       });
     }
-  }, once('target', 'safety'))
+  }, always)
   .superRefine((spec, ctx) => {
-    const probeTypes = new Map(spec.probes.map((p) => [p.name, p.type]));
-    spec.objectives.forEach((o, i) => {
-      if (o.type !== 'rto' && o.type !== 'rpo') return;
-      if (o.probe === undefined) return;
+    // Without a list of probes every reference would fail; the missing list is the problem.
+    if (!Array.isArray(field(spec, 'probes'))) return;
+    const probes = entries(field(spec, 'probes')).filter(([, p]) => typeof p.name === 'string');
+    // The first probe of a name counts: a repeated name is its own problem.
+    const probeTypes = new Map<string, unknown>();
+    for (const [, p] of probes) if (!probeTypes.has(p.name as string)) probeTypes.set(p.name as string, p.type);
+    for (const [i, o] of entries(field(spec, 'objectives'))) {
+      if ((o.type !== 'rto' && o.type !== 'rpo') || typeof o.probe !== 'string') continue;
       const type = probeTypes.get(o.probe);
-      if (type === undefined) {
+      if (!probeTypes.has(o.probe)) {
         const known = [...probeTypes.keys()].join(', ');
         ctx.addIssue({ code: 'custom', path: ['objectives', i, 'probe'], message: `no probe named "${o.probe}" (probes: ${known})` });
-      } else if (o.type === 'rpo' && type !== 'rpo') {
+      } else if (o.type === 'rpo' && typeof type === 'string' && type !== 'rpo') {
         ctx.addIssue({
           code: 'custom',
           path: ['objectives', i, 'probe'],
           message: `an rpo objective needs an rpo probe, but "${o.probe}" is of type ${type}`,
         });
       }
-    });
-  }, once('probes', 'objectives'));
+    }
+  }, always);

@@ -140,7 +140,7 @@ describe('loading drill files', () => {
 
   it('refuses a document that is not a mapping', async () => {
     const problems = await problemsOf(tmp, '- a\n- b\n');
-    expect(problems).toEqual([expect.objectContaining({ line: 1, col: 1, path: '', message: expect.stringMatching(/expected object, received array/) })]);
+    expect(problems).toEqual([expect.objectContaining({ line: 1, col: 1, path: '', message: 'expected a mapping, got a list' })]);
   });
 
   // Without these guards, 1 MiB of "[" takes the parser past a gigabyte of memory, and a

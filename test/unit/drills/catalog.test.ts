@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CronExpressionParser } from 'cron-parser';
 import { describe, expect, it } from 'vitest';
+import { drillEnv } from '../../../drills/env-substitution.js';
 import { loadDrillFile } from '../../../drills/load.js';
 import type { DrillSpec } from '../../../drills/schema/index.js';
 import { validateFiles } from '../../../cli/commands/validate.js';
@@ -9,8 +10,11 @@ import { validateFiles } from '../../../cli/commands/validate.js';
 const drillsDir = fileURLToPath(new URL('../../../drills/', import.meta.url));
 const catalog = readdirSync(drillsDir).filter((f) => f.endsWith('.yaml')).sort();
 
+// The default port block, whatever the environment running the tests says.
+const env = drillEnv({});
+
 async function load(name: string): Promise<DrillSpec> {
-  const r = await loadDrillFile(`${drillsDir}${name}`);
+  const r = await loadDrillFile(`${drillsDir}${name}`, { env });
   if (!r.ok) throw new Error(`${name} is invalid: ${JSON.stringify(r.problems)}`);
   return r.spec;
 }
@@ -28,7 +32,7 @@ describe('the drill catalog', () => {
   });
 
   it.each(catalog)('%s is valid, named after its file, and plain JSON data', async (name) => {
-    const r = await loadDrillFile(`${drillsDir}${name}`);
+    const r = await loadDrillFile(`${drillsDir}${name}`, { env });
     expect(r.ok ? [] : r.problems).toEqual([]);
     if (!r.ok) return;
     expect(`${r.spec.metadata.name}.yaml`).toBe(name);
@@ -38,7 +42,7 @@ describe('the drill catalog', () => {
   });
 
   it('validates as a whole with unique drill names', async () => {
-    const out = await validateFiles(catalog.map((f) => `${drillsDir}${f}`));
+    const out = await validateFiles(catalog.map((f) => `${drillsDir}${f}`), { env });
     expect(out.exitCode).toBe(0);
     expect(out.lines).toEqual([`${catalog.length} file(s) valid`]);
   });
@@ -54,7 +58,7 @@ describe('pangyo-zone-loss (the demo drill)', () => {
     expect(spec.metadata.description).toMatch(/Pangyo/);
   });
 
-  it('probes the local service simulator, with defaults filled', async () => {
+  it('probes the local service simulator (${FIREDRILL_SIMULATOR_URL}), with defaults filled', async () => {
     const spec = await load('pangyo-zone-loss.yaml');
     expect(spec.probes).toEqual([
       {
