@@ -42,6 +42,11 @@ async function queryStatus<T>(query: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
+/** Stable sort by time: events of one poll, oldest first. */
+export function inTimeOrder(events: FollowEvent[]): FollowEvent[] {
+  return events.map((e, i) => ({ e, i, t: Date.parse(e.at) })).sort((a, b) => a.t - b.t || a.i - b.i).map((x) => x.e);
+}
+
 export async function startInput(client: Client, workflowId: string): Promise<DrillInput | undefined> {
   try {
     const h = await client.workflowService.getWorkflowExecutionHistory({ namespace: client.options.namespace, execution: { workflowId }, maximumPageSize: 1 });
@@ -91,13 +96,16 @@ async function followOneDrill(client: Client, session: FollowSink, workflowId: s
       const before = view?.probes.find((x) => x.name === p.name);
       return p.healthy === null && before ? { ...p, healthy: before.healthy, ...(before.since ? { since: before.since } : {}) } : p;
     });
-    // Journal first (it names the phase), then what changed within it.
+    // Everything new since the last poll, in time order (a probe that failed before the journal's
+    // phase line was written is printed before it); ties keep the journal first.
+    const batch: FollowEvent[] = [];
     for (const e of s.journal.slice(seen)) {
-      session.emit({ event: 'journal', workflowId, ...e });
-      if (e.kind === 'phase') session.emit({ event: 'phase', workflowId, phase: e.message.split(':')[0] ?? e.message, at: e.at });
+      batch.push({ event: 'journal', workflowId, ...e });
+      if (e.kind === 'phase') batch.push({ event: 'phase', workflowId, phase: e.message.split(':')[0] ?? e.message, at: e.at });
     }
     seen = s.journal.length;
-    for (const e of viewEvents(view, next, at)) session.emit(e);
+    batch.push(...viewEvents(view, next, at));
+    for (const e of inTimeOrder(batch)) session.emit(e);
     if (next.restore) restored = next.restore;
     view = next;
     session.showView(next);

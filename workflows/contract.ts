@@ -4,11 +4,10 @@
 // else from workflows/: it holds definitions and types only, no workflow logic.
 import { defineSearchAttributeKey, SearchAttributeType, type Workflow } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ObserveResult } from '../activities/probes/observe.js';
 import type { DrillSpec } from '../drills/schema/index.js';
 import { describeTarget } from '../drills/target-label.js';
 import type { GameDayDrillSummary, GameDayResult } from '../report/gameday-result.js';
-import type { DrillResult, JournalEntry, Phase } from '../report/result.js';
+import type { DrillResult, JournalEntry, Phase, ProbeSegment } from '../report/result.js';
 
 // ---------------------------------------------------------------------------------------------
 // Workflow types. A reference is the type's name typed as its function, so a client call such as
@@ -142,6 +141,9 @@ export const deadlineRestoreSignal = defineSignal<[DeadlineRestoreSignal]>('dead
 export const DRILL_PHASES = ['starting', 'preflight', 'approval', 'baseline', 'inject', 'hold', 'restore', 'failback', 'report', 'done'] as const satisfies ReadonlyArray<Phase | 'starting'>;
 export type DrillPhase = (typeof DRILL_PHASES)[number];
 
+/** One probe's observations in a finished phase, as the probes' activity returns them. */
+export interface ObservedProbe { name: string; segments: ProbeSegment[]; failed: number; total: number }
+
 export interface DrillStatus {
   kind?: 'drill';
   phase: DrillPhase;
@@ -151,7 +153,7 @@ export interface DrillStatus {
   t0: string | null;
   journal: JournalEntry[];
   /** Probe timelines of the phases finished so far (live ones are in the activity heartbeat). */
-  probes: ObserveResult['probes'];
+  probes: ObservedProbe[];
   restored?: { done: number; total: number };
   result?: DrillResult;
 }

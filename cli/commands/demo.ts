@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type { Command } from 'commander';
@@ -91,7 +92,10 @@ export function registerDemo(program: Command): void {
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
           process.stdout.write(`\n${summaryLines(result).join('\n')}\n`);
-          process.stdout.write(`\nreport: ${dir}/ (result.json, report.md, report.html); history: ${path.dirname(path.dirname(dir))}/index.html\n`);
+          // Name what is really there: the PDF is only written where Chromium is.
+          const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => !f.endsWith('.tmp')).sort();
+          process.stdout.write(`\nreport: ${dir}/ (${files.join(', ') || 'nothing written: see the journal'}); history: ${path.dirname(path.dirname(dir))}/index.html\n`);
+          if (result.run.temporalUiUrl) process.stdout.write(`history of the run in Temporal: ${result.run.temporalUiUrl}\n`);
           process.stdout.write('the stack keeps running: `firedrill dev down` stops it\n');
         }
         process.exitCode = exitCodeFor(result);
