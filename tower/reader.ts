@@ -115,6 +115,11 @@ export class TowerReader {
       running ? this.query(handle) as Promise<DrillStatus | undefined> : undefined,
       running ? pendingOf(this.client, handle) : Promise.resolve<Pending>({}),
     ]);
+    // An observation that has just started reports empty timelines: the last finished one says more.
+    if (pending.observe) {
+      const probes = Object.fromEntries(Object.entries(pending.observe.probes).filter(([, segs]) => segs.length));
+      pending.observe = { ...pending.observe, probes };
+    }
     const snap: DrillSnapshot = { kind: 'drill', ref, ...(input ? { input } : {}), ...(status ? { status } : {}), ...(pending.observe ? { live: pending.observe } : {}) };
     if (!running) {
       const result = await this.resultOf<DrillResult>(ref, handle);

@@ -59,7 +59,10 @@ export function createTowerApp(o: TowerAppOptions): Hono<Env> {
   const views = new SharedViews();
   const origins = new Set(o.origins ?? []);
 
-  app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, referrerPolicy: 'no-referrer', xFrameOptions: 'DENY' }));
+  // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with its own
+  // form posts, and over plain http off loopback it sends no Sec-Fetch-Site either. HSTS is the
+  // business of whatever terminates TLS in front of the tower.
+  app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, referrerPolicy: 'same-origin', xFrameOptions: 'DENY', strictTransportSecurity: false }));
   app.use('*', async (c, next) => {
     await next();
     if (!c.res.headers.has('Content-Security-Policy')) c.res.headers.set('Content-Security-Policy', TOWER_CSP_HEADER);
@@ -185,6 +188,9 @@ export function createTowerApp(o: TowerAppOptions): Hono<Env> {
     c.header('Cache-Control', 'no-cache');
     return c.body(await LIVE_SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
   });
+
+  // Browsers ask for it on every page; the tower has none.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
 
   app.get('/login', async (c) => c.html(renderLogin(await context(c), false)));
   app.post('/login', async (c) => {

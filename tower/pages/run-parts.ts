@@ -32,9 +32,10 @@ export function stateBadge(s: RunSnapshot): string {
   return outcomeBadge(s.result?.outcome, s.ref.status);
 }
 
-export function probesTable(probes: ProbeView[], caption: string): string {
+/** `ended`: the run is over, so no probe has a state now; only its measured RTO stands. */
+export function probesTable(probes: ProbeView[], caption: string, ended = false): string {
   if (!probes.length) return '<p>No probe has reported yet.</p>';
-  const rows = probes.map((p) => `<tr><th scope="row">${escapeHtml(p.name)}</th><td>${probeBadge(p)}${p.error ? `<br><small>${escapeHtml(p.error)}</small>` : ''}</td><td>${rtoBadge(p.rto)}</td></tr>`).join('');
+  const rows = probes.map((p) => `<tr><th scope="row">${escapeHtml(p.name)}</th><td>${ended ? badge('■', 'observation ended', 'idle') : probeBadge(p)}${p.error ? `<br><small>${escapeHtml(p.error)}</small>` : ''}</td><td>${rtoBadge(p.rto)}</td></tr>`).join('');
   return `<div class="scroll"><table class="probes"><caption class="sr">${escapeHtml(caption)}</caption><thead><tr><th scope="col">Probe</th><th scope="col">State</th><th scope="col">RTO clock</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 

@@ -1,3 +1,4 @@
+import type { ProbeView } from '../../client/follow-view.js';
 import { escapeHtml } from '../../report/escape.js';
 import { formatDateTime } from '../../report/format.js';
 import { renderTimelineSvg } from '../../report/timeline-svg.js';
@@ -99,12 +100,16 @@ function headPart(s: RunSnapshot, ctx: RenderContext): string {
 
 function probesPart(s: DrillSnapshot): string {
   if (s.view) return probesTable(s.view.probes, 'Probes');
-  const m = s.result?.measurements.probes ?? [];
-  if (!m.length) return '<p>No probe was measured.</p>';
-  return probesTable(m.map((p) => ({
-    name: p.probe, healthy: null,
-    rto: p.impact ? (p.rtoMs === null ? { state: 'breach' as const, ms: null, resolutionMs: p.resolutionMs } : { state: 'recovered' as const, ms: p.rtoMs, resolutionMs: p.resolutionMs }) : { state: 'no impact' as const, ms: null, resolutionMs: p.resolutionMs },
-  })), 'Probes');
+  const r = s.result;
+  const m = r?.measurements.probes ?? [];
+  if (!r || !m.length) return '<p>No probe was measured.</p>';
+  return probesTable(m.map((p): ProbeView => {
+    const target = r.objectives.find((o) => o.type === 'rto' && o.probe === p.probe) ?? r.objectives.find((o) => o.type === 'rto' && o.probe === undefined);
+    const base = { resolutionMs: p.resolutionMs, ...(target ? { targetMs: target.target } : {}) };
+    const rto: ProbeView['rto'] = !p.impact ? { state: 'no impact', ms: null, ...base }
+      : p.rtoMs === null ? { state: 'breach', ms: null, ...base } : { state: 'recovered', ms: p.rtoMs, ...base };
+    return { name: p.probe, healthy: null, rto };
+  }), 'Probes', true);
 }
 
 function timelinePart(s: DrillSnapshot, ctx: RenderContext): string {

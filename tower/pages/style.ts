@@ -13,7 +13,7 @@ nav.top a { padding: 6px 2px; text-decoration: none; border-bottom: 3px solid tr
 nav.top a[aria-current="page"] { border-bottom-color: #1b1b1b; font-weight: 700; color: #1b1b1b; }
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, summary:focus-visible, [tabindex]:focus-visible { outline: 3px solid #1f4e9c; outline-offset: 2px; }
 .live-status { font-size: 12px; color: #555; margin: 0 0 10px; }
-.badge { display: inline-block; padding: 1px 8px; border: 1px solid; border-radius: 10px; font-size: 13px; line-height: 1.5; white-space: normal; overflow-wrap: anywhere; }
+.badge { display: inline-block; padding: 1px 8px; border: 1px solid; border-radius: 10px; font-size: 13px; line-height: 1.5; white-space: normal; overflow-wrap: normal; }
 .badge .sym { font-weight: 700; }
 .badge.tone-good { color: #1e6b34; border-color: #2d7a3e; background: #e9f5ec; font-weight: 400; }
 .badge.tone-bad { color: #8c1d16; border-color: #a4241c; background: #fbeaea; font-weight: 600; }
@@ -43,5 +43,10 @@ button.abort { background: #fbeaea; border-color: #a4241c; }
   dl.facts { grid-template-columns: 1fr; gap: 0; }
   dl.facts dd { margin-bottom: 6px; }
   table { font-size: 12px; }
+  /* The journal as one block per entry: four columns do not fit a phone. */
+  table.journal thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  table.journal tr { display: block; padding: 6px 0; border-bottom: 1px solid #c9c9c9; }
+  table.journal td { display: inline; border: 0; padding: 0 6px 0 0; }
+  table.journal td:last-child { display: block; padding-top: 2px; }
 }
 `;

@@ -126,6 +126,7 @@ describe('tower actions', () => {
     expect((await post('/runs/run-1/approve', { csrf }, { origin: 'http://evil.example' })).status).toBe(403);
     expect((await post('/runs/run-1/approve', { csrf }, { origin: '', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     expect((await post('/runs/run-1/approve', { csrf }, { origin: '' })).status).toBe(403);
+    expect((await post('/runs/run-1/approve', { csrf }, { origin: 'null' })).status).toBe(403);
     expect((await post('/runs/run-1/approve', { csrf: tokens.issue(approveScope('run-2')) })).status).toBe(403);
     expect((await post('/runs/run-1/approve', { csrf: tokens.issue(abortScope('run-1')) })).status).toBe(403);
     expect((await post('/runs/run-1/approve', { csrf }, { 'content-type': 'application/json' })).status).toBe(415);
