@@ -11,9 +11,6 @@ import { fileProblem, readBounded, readYamlDocument, toPlainValue } from './yaml
 // (env-substitution.ts), the schema, and every problem located in the file (positions.ts,
 // issues.ts). Bad input never throws; it becomes problems, all of them in one pass.
 
-// Files moving to client/ in the same change still import these from here; positions.ts owns them.
-export { formatProblem, locateInSource, type Problem } from './positions.js';
-
 /** Problems reported per file; past this, the rest are counted, not listed. */
 export const MAX_PROBLEMS = 50;
 
