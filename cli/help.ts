@@ -18,6 +18,7 @@ export const ENVIRONMENT: Record<string, string> = {
   FIREDRILL_SIMULATOR_URL: 'the service simulator drills may name as ${FIREDRILL_SIMULATOR_URL} (default: the stack\'s)',
   FIREDRILL_CHROMIUM: 'Chromium for PDF reports (default: /usr/bin/chromium)',
   FIREDRILL_NODE_NAME: 'the node the worker runs on, so preflight refuses a target that contains it',
+  FIREDRILL_TOWER_TOKEN: 'the control tower\'s bearer token, required when it listens off loopback (or --token-file)',
 };
 
 export const TEMPORAL_ENV = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'FIREDRILL_TASK_QUEUE'];

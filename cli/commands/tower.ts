@@ -4,10 +4,15 @@ import { DEFAULT_LISTEN, parseListen, startTower, TowerConfigError } from '../..
 import { createLogger } from '../../worker/logger.js';
 import { resolveConfig, temporalTarget } from '../env.js';
 import { UsageError } from '../errors.js';
+import { TEMPORAL_ENV, withHelp } from '../help.js';
 import { identity } from '../identity.js';
 
 export function registerTower(program: Command): void {
-  program.command('tower')
+  withHelp(program.command('tower'), {
+    environment: [...TEMPORAL_ENV, 'FIREDRILL_TEMPORAL_UI', 'FIREDRILL_REPORT_DIR', 'FIREDRILL_IDENTITY', 'FIREDRILL_TOWER_TOKEN', 'FIREDRILL_LOG_LEVEL'],
+    exitCodes: [[0, 'stopped by Ctrl-C or SIGTERM'], [2, 'error: bad --listen, off loopback without a token, port in use, Temporal unreachable']],
+    examples: ['firedrill tower', 'FIREDRILL_TOWER_TOKEN=$(cat /run/secrets/tower) firedrill tower --listen 0.0.0.0:8740'],
+  })
     .description('serve the control tower: every running drill and game day live, approvals and aborts, schedules and history (reads Temporal and the report store; keeps no state)')
     .option('--listen <host:port>', 'where to listen; off loopback a token is required', DEFAULT_LISTEN)
     .option('--token-file <file>', 'file holding the bearer token (else FIREDRILL_TOWER_TOKEN)')
@@ -37,6 +42,7 @@ export function registerTower(program: Command): void {
         });
       } catch (err) {
         if (err instanceof TowerConfigError) throw new UsageError(err.message);
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`${opts.listen} is already in use: choose another with --listen`);
         throw err;
       }
       process.stdout.write(`tower: ${tower.url}\n`);

@@ -112,18 +112,18 @@ function probesPart(s: DrillSnapshot): string {
   }), 'Probes', true);
 }
 
+const CHART_PHASES = new Set(['baseline', 'inject', 'hold', 'restore', 'failback']);
+
 function timelinePart(s: DrillSnapshot, ctx: RenderContext): string {
   const result = s.result ?? s.status?.result;
-  const chart = result
-    ? renderTimelineSvg(result, { idPrefix: 'tl' })
-    : s.status
-      ? renderTimelineSvg(liveChartResult({
-        workflowId: s.ref.workflowId, status: s.status, observed: s.observed ?? [], nowIso: new Date(ctx.nowMs).toISOString(),
-        ...(s.input ? { spec: s.input.spec, specSha256: s.input.specSha256 } : {}), ...(s.live ? { live: s.live } : {}),
-      }), { idPrefix: 'tl' })
-      : '';
-  if (!chart) return '<p>No timeline yet.</p>';
-  return `<figure>${chart}<figcaption>${result ? 'The final timeline, as in the report.' : 'Live: phases so far and each probe\'s health; failing stretches are hatched. Markers for detection and recovery appear in the report.'}</figcaption></figure>`;
+  if (result) return `<figure>${renderTimelineSvg(result, { idPrefix: 'tl' })}<figcaption>The final timeline, as in the report.</figcaption></figure>`;
+  if (!s.status) return '<p>No timeline yet.</p>';
+  const live = liveChartResult({
+    workflowId: s.ref.workflowId, status: s.status, observed: s.observed ?? [], nowIso: new Date(ctx.nowMs).toISOString(),
+    ...(s.input ? { spec: s.input.spec, specSha256: s.input.specSha256 } : {}), ...(s.live ? { live: s.live } : {}),
+  });
+  if (!live.phases.some((p) => CHART_PHASES.has(p.phase))) return '<p>The chart starts with the baseline.</p>';
+  return `<figure>${renderTimelineSvg(live, { idPrefix: 'tl' })}<figcaption>Live: the phases so far and each probe's health; failing stretches are hatched. Markers for detection and recovery appear in the report.</figcaption></figure>`;
 }
 
 function linksPart(s: RunSnapshot, ctx: RenderContext): string {
