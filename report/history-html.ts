@@ -10,7 +10,7 @@ import { OUTCOME_LABEL } from './verdict.js';
 
 function figure(f: HistoryEntry['rto']): string {
   if (f.status === 'breach') return '<span class="tone-bad">✗ not recovered (breach)</span>';
-  if (f.status === 'not measured' || f.ms === null) return 'not measured';
+  if (f.status === 'not measured' || f.ms === null) return f.inconclusive ? '<span class="tone-warn">? inconclusive</span>' : 'not measured';
   const over = f.targetMs !== null && f.ms > f.targetMs;
   return over ? `<span class="tone-bad">${escapeHtml(formatDuration(f.ms))} (over ${escapeHtml(formatDuration(f.targetMs!))})</span>` : escapeHtml(formatDuration(f.ms));
 }
@@ -21,6 +21,7 @@ function href(dir: string, file: string): string {
 
 function runRow(e: HistoryEntry): string {
   const o = OUTCOME_LABEL[e.outcome];
+  // inconclusive, aborted, refused, skipped: not a pass, not a measured miss.
   const tone = e.outcome === 'passed' ? 'good' : e.outcome === 'failed' || e.outcome === 'error' ? 'bad' : 'warn';
   return `<tr><td>${escapeHtml(formatDateTime(e.startedAt))}</td><td>${escapeHtml(e.quarter)}</td>`
     + `<td><span class="tone-${tone}">${escapeHtml(`${o.symbol} ${o.word.toLowerCase()}`)}</span></td>`
@@ -52,6 +53,6 @@ export function renderHistoryHtml(entries: HistoryEntry[]): string {
 <h1>Every drill, every run</h1>
 ${drills.length ? `<table><thead><tr><th scope="col">Drill</th><th scope="col">Runs</th><th scope="col">Last run</th><th scope="col">Last outcome</th><th scope="col">Objectives met</th></tr></thead><tbody>${overview}</tbody></table>` : '<p>No drill has been reported yet.</p>'}
 ${sections}
-<footer>RTO per run is the worst probe's recovery time; a run where any impacted probe did not recover is a breach. The dashed line is the target (the overall objective, else the loosest per-probe one). Times are UTC.</footer>`,
+<footer>RTO per run is the worst probe's recovery time, counted from the first change to a node; a run where any impacted probe did not recover is a breach, and one where a probe was not observed well enough to judge is inconclusive. The dashed line is the target (the overall objective, else the loosest per-probe one). Times are UTC.</footer>`,
   });
 }

@@ -7,7 +7,7 @@ import type { TrendPoint } from './trend-svg.js';
 
 export const HISTORY_SCHEMA_VERSION = 'firedrill.dev/history/v1';
 
-type Figure = { ms: number | null; status: TrendPoint['status']; targetMs: number | null };
+type Figure = { ms: number | null; status: TrendPoint['status']; targetMs: number | null; inconclusive?: boolean };
 
 export interface HistoryEntry {
   drill: string;
@@ -35,9 +35,16 @@ function targetOf(objectives: ObjectiveResult[], type: 'rto' | 'rpo'): number | 
   return of.length ? Math.max(...of.map((o) => o.target)) : null;
 }
 
+/** A fault went in: results of older workers only know T0. */
+function measured(r: DrillResult): boolean {
+  return Boolean(r.measurements.injectStartedAt ?? r.measurements.t0);
+}
+
 function overallRto(r: DrillResult): Figure {
   const targetMs = targetOf(r.objectives, 'rto');
-  if (!r.measurements.t0 || r.measurements.probes.length === 0) return { ms: null, status: 'not measured', targetMs };
+  if (!measured(r) || r.measurements.probes.length === 0) return { ms: null, status: 'not measured', targetMs };
+  // A figure across a gap in observation is no figure: the trend shows no point for it.
+  if (r.measurements.probes.some((p) => p.inconclusive)) return { ms: null, status: 'not measured', targetMs, inconclusive: true };
   const hit = r.measurements.probes.filter((p) => p.impact);
   if (hit.some((p) => p.rtoMs === null)) return { ms: null, status: 'breach', targetMs };
   return { ms: Math.max(0, ...hit.map((p) => p.rtoMs ?? 0)), status: 'measured', targetMs };
@@ -46,7 +53,9 @@ function overallRto(r: DrillResult): Figure {
 function overallRpo(r: DrillResult): Figure {
   const targetMs = targetOf(r.objectives, 'rpo');
   const rpo = r.measurements.rpo;
-  if (!r.measurements.t0 || rpo.length === 0) return { ms: null, status: 'not measured', targetMs };
+  if (!measured(r) || rpo.length === 0) return { ms: null, status: 'not measured', targetMs };
+  const names = new Set(rpo.map((p) => p.probe));
+  if (r.measurements.probes.some((p) => names.has(p.probe) && p.inconclusive)) return { ms: null, status: 'not measured', targetMs, inconclusive: true };
   if (rpo.some((p) => p.rpoMs === null)) return { ms: null, status: 'breach', targetMs };
   return { ms: Math.max(0, ...rpo.map((p) => p.rpoMs ?? 0)), status: 'measured', targetMs };
 }

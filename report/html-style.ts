@@ -17,7 +17,7 @@ p { margin: 6px 0; }
 .verdict p { margin: 2px 0 0; overflow-wrap: anywhere; }
 .outcome-passed { background: #e9f5ec; border-color: #2d7a3e; }
 .outcome-failed, .outcome-error { background: #fbeaea; border-color: #a4241c; }
-.outcome-aborted { background: #fff4dc; border-color: #9a6700; }
+.outcome-aborted, .outcome-inconclusive { background: #fff4dc; border-color: #9a6700; }
 .outcome-refused, .outcome-skipped { background: #eef1f5; border-color: #5a6b80; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 3px 16px; margin: 6px 0; }
 dl.facts dt { font-weight: 600; color: #333; }

@@ -1,8 +1,8 @@
-import type { DrillResult, JournalEntry } from './result.js';
+import type { DrillResult, JournalEntry, ProbeMeasurement } from './result.js';
 import { compareRuns, describeComparison } from './compare.js';
 import { verifyResult } from './evidence.js';
 import { formatDateTime, formatDuration, formatFraction, formatMeasuredMs, formatResolution, spanMs } from './format.js';
-import { OUTCOME_LABEL, objectiveRows, objectivesSummary, verdictHeadline } from './verdict.js';
+import { OBJECTIVE_RULE, OUTCOME_LABEL, objectiveRows, objectivesSummary, verdictHeadline } from './verdict.js';
 
 // What a report says, independent of how it is drawn: the Markdown and HTML renderers turn the
 // same model into their format, so the two never disagree. All strings are plain, unescaped text.
@@ -57,31 +57,60 @@ function overview(r: DrillResult): Section {
     ['Trigger', r.run.trigger],
     ['Objectives', objectivesSummary(r)],
   ];
+  const covered = r.measurements.probes.filter((p) => p.coverage);
+  if (covered.length) {
+    const worst = covered.reduce((w, p) => ((p.coverage?.fraction ?? 1) < (w.coverage?.fraction ?? 1) ? p : w));
+    const unsure = covered.filter((p) => p.inconclusive).length;
+    pairs.push(['Coverage', {
+      text: `lowest: ${worst.probe}, ${coverageText(worst)}${unsure ? `; ${unsure} probe(s) not observed well enough to judge` : ''}`,
+      ...(unsure ? { tone: 'warn' as const } : {}),
+    }]);
+  }
   return { id: 'overview', title: 'Overview', blocks: [{ kind: 'facts', pairs }] };
 }
 
 function objectivesSection(r: DrillResult): Section {
+  const tone = (status: string): Tone => (status === 'met' ? 'good' : status === 'inconclusive' ? 'warn' : 'bad');
   const rows = objectiveRows(r).map((o): Cell[] => [
     o.label,
-    { text: o.measured, tone: o.status === 'met' ? undefined : 'bad' },
+    { text: o.measured, tone: o.status === 'met' ? undefined : tone(o.status) },
     o.target,
-    { text: o.statusText, tone: o.status === 'met' ? 'good' : 'bad' },
+    { text: o.statusText, tone: tone(o.status) },
     o.note || '—',
   ]);
   const blocks: Block[] = rows.length
-    ? [{ kind: 'table', head: ['Objective', 'Measured', 'Target', 'Result', 'Note'], rows, className: 'objectives' }]
+    ? [{ kind: 'table', head: ['Objective', 'Measured', 'Target', 'Result', 'Note'], rows, className: 'objectives' }, { kind: 'para', text: OBJECTIVE_RULE }]
     : [{ kind: 'para', text: 'No objective was measured.' }];
   return { id: 'objectives', title: 'Objectives', blocks };
 }
 
+/** "97 % of 45 s observed, longest gap 2 s". */
+export function coverageText(m: ProbeMeasurement): string {
+  const c = m.coverage;
+  if (!c) return 'not recorded';
+  if (c.observations === 0) return `nothing observed (window ${formatDuration(c.windowMs)})`;
+  const pct = `${Math.floor(c.fraction * 1000) / 10} %`;
+  return `${pct} of ${formatDuration(c.windowMs)} observed (${c.observations} observations), ${c.gaps.length ? `longest gap ${formatDuration(c.longestGapMs)}` : 'no gap'}`;
+}
+
 function notFailedOverSection(r: DrillResult): Section {
-  let blocks: Block[];
+  const blocks: Block[] = [];
+  const unsure = r.measurements.probes.filter((p) => p.inconclusive);
+  const notRestored = (r.restore?.nodes ?? []).filter((n) => !n.restored).map((n) => n.name);
+  for (const n of r.injection?.nodes ?? []) if (!n.restored && !notRestored.includes(n.name)) notRestored.push(n.name);
+  if (notRestored.length) {
+    blocks.push({ kind: 'para', text: `Not restored: ${notRestored.join(', ')}. The drill left a change behind; put it back by hand (see Restore).`, tone: 'bad' });
+  }
   if (r.notFailedOver.length) {
-    blocks = [{ kind: 'list', items: r.notFailedOver.map((i) => ({ text: `${i.kind} ${i.name}: ${i.reason}`, tone: 'bad' as const })) }];
-  } else if (!r.injection?.t0) {
-    blocks = [{ kind: 'para', text: 'Not tested: no fault was applied in this run.', tone: 'warn' }];
-  } else {
-    blocks = [{ kind: 'para', text: 'Everything watched by this drill failed over.', tone: 'good' }];
+    blocks.push({ kind: 'list', items: r.notFailedOver.map((i) => ({ text: `${i.kind} ${i.name}: ${i.reason}`, tone: 'bad' as const })) });
+  } else if (!r.measurements.injectStartedAt && !r.injection?.t0) {
+    blocks.push({ kind: 'para', text: 'Not tested: no fault was applied in this run.', tone: 'warn' });
+  } else if (!unsure.length) {
+    blocks.push({ kind: 'para', text: 'Everything watched by this drill failed over.', tone: 'good' });
+  }
+  if (unsure.length) {
+    blocks.push({ kind: 'heading', text: 'Not observed well enough to judge' });
+    blocks.push({ kind: 'list', items: unsure.map((p) => ({ text: `probe ${p.probe}: ${p.inconclusive} (${coverageText(p)})`, tone: 'warn' as const })) });
   }
   return { id: 'not-failed-over', title: 'What did not fail over', blocks };
 }
@@ -101,24 +130,46 @@ function sinceSection(r: DrillResult, previous?: DrillResult | null): Section {
   return { id: 'since-previous', title: 'Since the previous run of this drill', blocks };
 }
 
+function rtoCell(m: ProbeMeasurement): Cell {
+  if (m.coverage?.observations === 0) return { text: 'not measured (no observation)', tone: 'warn' };
+  if (!m.impact) return m.inconclusive ? { text: 'no impact seen (inconclusive)', tone: 'warn' } : 'no impact';
+  if (m.rtoMs === null) return m.inconclusive ? { text: 'not seen to recover (inconclusive)', tone: 'warn' } : { text: 'not recovered (breach)', tone: 'bad' };
+  return m.inconclusive ? { text: `${formatMeasuredMs(m.rtoMs, m.resolutionMs)} (inconclusive)`, tone: 'warn' } : formatMeasuredMs(m.rtoMs, m.resolutionMs);
+}
+
 function timelineSection(r: DrillResult): Section {
   const t0 = r.measurements.t0;
   const phases = r.phases.map((p): Cell[] => [p.phase, formatDateTime(p.startedAt), p.endedAt ? formatDateTime(p.endedAt) : '—', durationBetween(p.startedAt, p.endedAt)]);
   const probes = r.measurements.probes.map((m): Cell[] => [
     m.probe,
-    m.detectedAt ? relative(m.detectedAt, t0) : 'no impact',
-    !m.impact ? 'no impact' : m.rtoMs === null ? { text: 'not recovered (breach)', tone: 'bad' } : formatMeasuredMs(m.rtoMs, m.resolutionMs),
+    m.detectedAt ? relative(m.detectedAt, t0) : m.coverage?.observations === 0 ? '—' : 'no impact',
+    rtoCell(m),
     m.failbackMs === null ? { text: 'not steady again', tone: 'bad' } : formatMeasuredMs(m.failbackMs, m.resolutionMs),
     formatResolution(m.resolutionMs),
+    { text: coverageText(m), tone: m.inconclusive ? 'warn' : undefined },
   ]);
+  const gaps = r.measurements.probes.flatMap((m) => (m.coverage?.gaps ?? []).map((g): Cell => ({
+    text: `${m.probe}: no observation from ${relative(g.from, t0)} to ${relative(g.to, t0)} (${formatDuration(g.ms)})`,
+    tone: m.inconclusive ? 'warn' : undefined,
+  })));
+  const ms = r.measurements;
+  const windowText = ms.injectStartedAt
+    ? `Injection started (first node changed): ${formatDateTime(ms.injectStartedAt)} (${relative(ms.injectStartedAt, t0)}). `
+      + `T0 (fault in place on the last target node${r.drill.fault === 'drain' ? ', every pod\'s first eviction sent' : ''}): ${t0 ? formatDateTime(t0) : 'not reached (injection was stopped first)'}. `
+      + `${ms.drainCompletedAt ? `Drain completed: ${formatDateTime(ms.drainCompletedAt)} (${relative(ms.drainCompletedAt, t0)}). ` : ''}`
+      + `Restore started: ${formatDateTime(r.restore?.startedAt ?? ms.holdEndedAt)}. `
+      + 'Detection, RTO and capacity recovery count from the start of injection; the window measured runs from there to the start of restore.'
+    : `T0 (fault applied to the last target node): ${formatDateTime(t0)}. Restore started: ${formatDateTime(r.restore?.startedAt)}.`;
   const states = r.probes.map((p): Cell => {
     const parts = p.segments.map((s) => `${s.healthy ? 'healthy' : 'FAILING'} ${relative(s.from, t0)} to ${relative(s.to, t0)}${s.error ? ` (${s.error})` : ''}`);
     return `${p.name} (${p.type}, every ${formatDuration(p.intervalMs, p.intervalMs)}): ${parts.join('; ') || 'no observations'}`;
   });
   const blocks: Block[] = [
     { kind: 'timeline' },
-    { kind: 'para', text: `T0 (fault applied to the last target node): ${formatDateTime(t0)}. Restore started: ${formatDateTime(r.restore?.startedAt)}.` },
-    { kind: 'table', head: ['Probe', 'Detected', 'RTO', 'Failback', 'Resolution'], rows: probes },
+    { kind: 'para', text: windowText },
+    { kind: 'table', head: ['Probe', 'Detected', 'RTO', 'Failback', 'Resolution', 'Coverage'], rows: probes },
+    { kind: 'heading', text: 'Gaps in observation' },
+    gaps.length ? { kind: 'list', items: gaps } : { kind: 'para', text: 'None: every probe observed the whole window.' },
     { kind: 'heading', text: 'Probe states' },
     { kind: 'list', items: states },
     { kind: 'heading', text: 'Phases' },
@@ -151,7 +202,7 @@ function impactSection(r: DrillResult): Section {
       String(w.desired),
       p ? `${p.readyInTarget} in target, ${p.readyOutside} outside` : '—',
       p ? (p.losesAll ? { text: 'loses all replicas', tone: 'bad' } : 'keeps some') : '—',
-      a ? `${a.readyOutsideAfter} of ${a.desired}` : '—',
+      a ? (a.readyOutsideAfter === null ? { text: 'not observed', tone: 'warn' } : `${a.readyOutsideAfter} of ${a.desired}`) : '—',
       !a ? '—' : a.recovered ? { text: a.recoveryMs === null ? '✓ recovered' : `✓ ${formatMeasuredMs(a.recoveryMs, capacity?.resolutionMs)}`, tone: 'good' } : { text: '✗ not recovered', tone: 'bad' },
     ];
   });
@@ -192,7 +243,10 @@ function injectionSection(r: DrillResult): Section {
   const blocks: Block[] = [
     { kind: 'facts', pairs: [
       ['Fault', r.drill.fault],
-      ['T0', formatDateTime(inj.t0)],
+      ['Injection started', formatDateTime(inj.injectStartedAt)],
+      ['T0', inj.t0 ? formatDateTime(inj.t0) : { text: 'not reached: injection was stopped before the fault was in place everywhere', tone: 'warn' }],
+      ...(inj.drainCompletedAt ? [['Drain completed', formatDateTime(inj.drainCompletedAt)] as [string, Cell]] : []),
+      ...(inj.stopped ? [['Stopped early', { text: 'yes: the injection was cancelled before it finished', tone: 'warn' }] as [string, Cell]] : []),
       ['Nodes changed', String(inj.nodes.length)],
       ['Pods evicted', String(inj.evicted)],
       ['Kubernetes API retries', String(inj.apiRetries)],

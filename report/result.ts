@@ -18,11 +18,17 @@ export type Phase =
 
 /**
  * passed: every objective met. failed: at least one objective missed.
+ * inconclusive: none missed, but at least one could not be shown met (no or too little
+ * observation, or within the target only by less than its resolution): never a pass.
  * aborted: a guardrail or an operator stopped the drill (restore still ran).
  * refused: stopped before injection (guards, baseline not steady, approval timed out): nothing changed.
- * skipped: a scheduled run inside a blackout window. error: the drill itself failed.
+ * skipped: a scheduled run inside a blackout window. error: the drill itself failed, or a node
+ * it changed was not restored.
  */
-export type Outcome = 'passed' | 'failed' | 'aborted' | 'refused' | 'skipped' | 'error';
+export type Outcome = 'passed' | 'failed' | 'inconclusive' | 'aborted' | 'refused' | 'skipped' | 'error';
+
+/** Every outcome, in the order reports list them. */
+export const OUTCOMES = ['passed', 'failed', 'inconclusive', 'aborted', 'refused', 'skipped', 'error'] as const satisfies readonly Outcome[];
 
 export interface JournalEntry {
   at: string;
@@ -54,20 +60,51 @@ export interface ProbeTimeline {
   type: 'http' | 'kubernetes' | 'prometheus' | 'rpo' | 'tcp';
   intervalMs: number;
   stableForMs: number;
+  /**
+   * Longer than this between two observations is a gap in observation: two intervals plus the
+   * check's timeout, the longest a live probe loop takes between two checks.
+   */
+  gapMs?: number;
   segments: ProbeSegment[];
+}
+
+/** A stretch of the measured window without any observation of a probe. */
+export interface ObservationGap {
+  from: string;
+  to: string;
+  ms: number;
+}
+
+/** How much of the measured window (injection start → restore start) a probe actually saw. */
+export interface ProbeCoverage {
+  windowMs: number;
+  /** The window minus its gaps. */
+  observedMs: number;
+  /** observedMs / windowMs, 0..1 (1 for an empty window). */
+  fraction: number;
+  observations: number;
+  longestGapMs: number;
+  gaps: ObservationGap[];
 }
 
 export interface ProbeMeasurement {
   probe: string;
   resolutionMs: number;
-  /** First failed observation after T0; null when the probe never failed ("no impact"). */
+  /** First failed observation from the start of injection; null when it never failed. */
   detectedAt: string | null;
-  /** From T0 until healthy and stable for stableFor, fault still in place; null = did not recover. */
+  /**
+   * From the start of injection until healthy and stable for stableFor, fault still in place;
+   * null = did not recover, or (with `inconclusive`) nothing was observed.
+   */
   rtoMs: number | null;
   impact: boolean;
   recovered: boolean;
   /** From restore until steady again; null = did not return to steady state. */
   failbackMs: number | null;
+  /** Absent in results written before coverage was measured. */
+  coverage?: ProbeCoverage;
+  /** Why this probe's figures cannot be judged (no observation, a gap too long to rule out an outage). */
+  inconclusive?: string;
 }
 
 export interface RpoMeasurement {
@@ -86,15 +123,22 @@ export interface WorkloadCapacity {
   desired: number;
   readyBefore: number;
   readyInTargetBefore: number;
-  /** Ready replicas outside the target at the end of the hold. */
-  readyOutsideAfter: number;
+  /** Ready replicas outside the target at the last observation of the hold; null = never observed. */
+  readyOutsideAfter: number | null;
   recovered: boolean;
-  /** From T0 until desired replicas were ready outside the target; null = not recovered. */
+  /** From the start of injection until desired replicas were ready outside the target; null = not recovered. */
   recoveryMs: number | null;
 }
 
 export interface Measurements {
+  /** The fault in place on the last target node (drain: cordoned and every pod's first eviction sent). */
   t0: string | null;
+  /** The first change to a node: detection, RTO and capacity recovery count from here. */
+  injectStartedAt?: string | null;
+  /** Drain only: the last eviction answered, or given up (eviction timeout, drill stopped). */
+  drainCompletedAt?: string | null;
+  /** The end of the measured window: restore started. */
+  holdEndedAt?: string | null;
   probes: ProbeMeasurement[];
   rpo: RpoMeasurement[];
   capacity: {
@@ -107,8 +151,10 @@ export interface Measurements {
   errorBudget: { failed: number; total: number; used: number };
 }
 
+export type ObjectiveStatus = 'met' | 'missed' | 'inconclusive';
+
 export interface ObjectiveResult {
-  type: 'rto' | 'rpo' | 'capacity' | 'errorBudget';
+  type: 'rto' | 'rpo' | 'capacity' | 'errorBudget' | 'failback';
   /** Probe name, absent for overall objectives. */
   probe?: string;
   /** Milliseconds for rto/rpo/capacity, a fraction for errorBudget. */
@@ -116,9 +162,16 @@ export interface ObjectiveResult {
   measured: number | null;
   unit: 'ms' | 'fraction';
   resolutionMs?: number;
+  /** Met only when measured + resolution is within the target; false when missed or inconclusive. */
   met: boolean;
+  /** Absent in results written before `inconclusive` existed: read it with objectiveStatus(). */
+  status?: ObjectiveStatus;
   /** Why, in words: "not recovered within the hold", "no impact", ... */
   note?: string;
+}
+
+export function objectiveStatus(o: Pick<ObjectiveResult, 'met' | 'status'>): ObjectiveStatus {
+  return o.status ?? (o.met ? 'met' : 'missed');
 }
 
 export interface NodeChange {
@@ -196,6 +249,12 @@ export interface DrillResult {
   plan: PlanSummary | null;
   injection: {
     t0: string | null;
+    /** The first change to a node. */
+    injectStartedAt?: string;
+    /** Drain only: when the drain finished (everything evicted, or given up). */
+    drainCompletedAt?: string;
+    /** Injection was stopped before it finished (timing.maxDuration, a guardrail, an abort). */
+    stopped?: boolean;
     nodes: NodeChange[];
     evicted: number;
     notEvicted: NotEvicted[];

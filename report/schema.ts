@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RESULT_SCHEMA_VERSION, type DrillResult } from './result.js';
+import { OUTCOMES, RESULT_SCHEMA_VERSION, type DrillResult } from './result.js';
 
 // A check of result.json files read back from disk (the CLI, the history scan): a file that does
 // not fit the contract gets a message naming the field, not a crash deep inside a renderer.
@@ -10,13 +10,14 @@ const ms = z.number().finite();
 const obj = z.looseObject;
 
 const objective = obj({
-  type: z.enum(['rto', 'rpo', 'capacity', 'errorBudget']),
+  type: z.enum(['rto', 'rpo', 'capacity', 'errorBudget', 'failback']),
   probe: z.string().optional(),
   target: z.number(),
   measured: z.number().nullable(),
   unit: z.enum(['ms', 'fraction']),
   resolutionMs: ms.optional(),
   met: z.boolean(),
+  status: z.enum(['met', 'missed', 'inconclusive']).optional(),
   note: z.string().optional(),
 });
 
@@ -33,8 +34,20 @@ const plan = obj({
   verdict: obj({ allowed: z.boolean(), reasons: z.array(z.string()) }),
 });
 
+const coverage = obj({
+  windowMs: ms,
+  observedMs: ms,
+  fraction: z.number().min(0).max(1),
+  observations: z.number(),
+  longestGapMs: ms,
+  gaps: z.array(obj({ from: iso, to: iso, ms })),
+});
+
 const measurements = obj({
   t0: iso.nullable(),
+  injectStartedAt: iso.nullable().optional(),
+  drainCompletedAt: iso.nullable().optional(),
+  holdEndedAt: iso.nullable().optional(),
   probes: z.array(obj({
     probe: z.string(),
     resolutionMs: ms,
@@ -43,6 +56,8 @@ const measurements = obj({
     impact: z.boolean(),
     recovered: z.boolean(),
     failbackMs: ms.nullable(),
+    coverage: coverage.optional(),
+    inconclusive: z.string().optional(),
   })),
   rpo: z.array(obj({ probe: z.string(), resolutionMs: ms, acknowledged: z.number(), missing: z.number(), rpoMs: ms.nullable() })),
   capacity: obj({
@@ -53,7 +68,7 @@ const measurements = obj({
       desired: z.number(),
       readyBefore: z.number(),
       readyInTargetBefore: z.number(),
-      readyOutsideAfter: z.number(),
+      readyOutsideAfter: z.number().nullable(),
       recovered: z.boolean(),
       recoveryMs: ms.nullable(),
     })),
@@ -84,7 +99,7 @@ export const drillResultSchema = obj({
     cluster: obj({ context: z.string().optional(), server: z.string().optional() }).optional(),
     trigger: z.enum(['manual', 'schedule', 'gameday']),
   }),
-  outcome: z.enum(['passed', 'failed', 'aborted', 'refused', 'skipped', 'error']),
+  outcome: z.enum(OUTCOMES),
   outcomeReason: z.string(),
   phases: z.array(obj({
     phase: z.enum(['preflight', 'approval', 'baseline', 'inject', 'hold', 'restore', 'failback', 'report', 'done']),
@@ -106,6 +121,9 @@ export const drillResultSchema = obj({
   plan: plan.nullable(),
   injection: obj({
     t0: iso.nullable(),
+    injectStartedAt: iso.optional(),
+    drainCompletedAt: iso.optional(),
+    stopped: z.boolean().optional(),
     nodes: z.array(obj({
       name: z.string(),
       zone: z.string().optional(),
@@ -122,6 +140,7 @@ export const drillResultSchema = obj({
     type: z.enum(['http', 'kubernetes', 'prometheus', 'rpo', 'tcp']),
     intervalMs: ms,
     stableForMs: ms,
+    gapMs: ms.optional(),
     segments: z.array(obj({ from: iso, to: iso, healthy: z.boolean(), count: z.number(), error: z.string().optional() })),
   })),
   measurements,

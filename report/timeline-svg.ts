@@ -4,7 +4,8 @@ import { formatClock, formatDuration, formatMeasuredMs } from './format.js';
 import { fit, idSafe, n, niceStep, svgOpen, text, textWidth } from './svg.js';
 
 // The drill timeline as an SVG chart: phase bands, one lane per probe (healthy solid, failing
-// hatched, unobserved grey), markers for T0, detection, recovery and restore, and a legend.
+// hatched, unobserved grey, gaps in observation outlined and labelled), the injection window,
+// markers for T0, detection, recovery and restore, and a legend.
 // Colour is never the only signal: failing is hatched, markers differ in shape and carry text.
 
 const CHART_PHASES: Phase[] = ['baseline', 'inject', 'hold', 'restore', 'failback'];
@@ -24,6 +25,8 @@ const HEALTHY = '#3d8b4f';
 const FAIL_LINE = '#a4241c';
 const FAIL_BG = '#f6cdc8';
 const INK = '#1b1b1b';
+const GAP_LINE = '#5a5a5a';
+const INJECT_FILL = '#f2b27a';
 
 interface Domain {
   start: number;
@@ -51,7 +54,15 @@ function domainOf(result: DrillResult): Domain | null {
 
 function patterns(id: string): string {
   return `<defs><pattern id="${id}-failing" patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(45)">`
-    + `<rect width="7" height="7" fill="${FAIL_BG}"/><line x1="0" y1="0" x2="0" y2="7" stroke="${FAIL_LINE}" stroke-width="3.2"/></pattern></defs>`;
+    + `<rect width="7" height="7" fill="${FAIL_BG}"/><line x1="0" y1="0" x2="0" y2="7" stroke="${FAIL_LINE}" stroke-width="3.2"/></pattern>`
+    + `<pattern id="${id}-gap" patternUnits="userSpaceOnUse" width="8" height="8">`
+    + `<rect width="8" height="8" fill="#fff"/><path d="M0 0 L8 8 M8 0 L0 8" stroke="${GAP_LINE}" stroke-width="0.8"/></pattern></defs>`;
+}
+
+/** The measured window starts at the first change; results of older workers only know T0. */
+function windowStart(result: DrillResult): number | null {
+  const iso = result.measurements.injectStartedAt ?? result.measurements.t0;
+  return iso ? Date.parse(iso) : null;
 }
 
 /** Phase bands with their labels: inside the band when it fits, else staggered above it. */
@@ -85,6 +96,8 @@ function phaseBands(result: DrillResult, d: Domain, bandY: number, bandH: number
 function laneSummary(result: DrillResult, probe: ProbeTimeline): string {
   const m = result.measurements.probes.find((p) => p.probe === probe.name);
   if (!m) return `${probe.type}, every ${formatDuration(probe.intervalMs, probe.intervalMs)}`;
+  if (m.coverage?.observations === 0) return `${probe.type} · not observed`;
+  if (m.inconclusive) return `${probe.type} · inconclusive (gap)`;
   if (!m.impact) return `${probe.type} · no impact`;
   if (m.rtoMs === null) return `${probe.type} · not recovered`;
   return `${probe.type} · RTO ${formatMeasuredMs(m.rtoMs, m.resolutionMs)}`;
@@ -107,7 +120,16 @@ function lane(result: DrillResult, probe: ProbeTimeline, d: Domain, top: number,
     if (!s.healthy && w >= 56) out.push(text(x0 + w / 2, barY + 13, 'failing', { anchor: 'middle', size: 10, weight: 'bold', fill: FAIL_LINE, halo: true }));
   }
   const m = result.measurements.probes.find((p) => p.probe === probe.name);
-  const t0 = result.measurements.t0 ? Date.parse(result.measurements.t0) : null;
+  // Gaps in observation: outlined and cross-hatched, labelled when there is room.
+  for (const g of m?.coverage?.gaps ?? []) {
+    const x0 = d.x(Date.parse(g.from));
+    const w = Math.max(3, d.x(Date.parse(g.to)) - x0);
+    const tip = `no observation ${formatClock(Date.parse(g.from))}–${formatClock(Date.parse(g.to))} UTC (${formatDuration(g.ms)})`;
+    out.push(`<rect class="gap" x="${n(x0)}" y="${barY - 2}" width="${n(w)}" height="${barH + 4}" fill="url(#${id}-gap)" stroke="${GAP_LINE}" stroke-width="1.2" stroke-dasharray="3 2"><title>${escapeHtml(tip)}</title></rect>`);
+    const label = `gap ${formatDuration(g.ms)}`;
+    if (textWidth(label, 10) + 6 <= w) out.push(text(x0 + w / 2, barY + 13, label, { anchor: 'middle', size: 10, weight: 'bold', fill: GAP_LINE, halo: true }));
+  }
+  const t0 = windowStart(result);
   if (m?.detectedAt) {
     const x = d.x(Date.parse(m.detectedAt));
     out.push(`<path d="M${n(x - 6)} ${barY - 9} L${n(x + 6)} ${barY - 9} L${n(x)} ${barY + 1} Z" fill="${INK}"><title>detected ${escapeHtml(formatClock(Date.parse(m.detectedAt)))} UTC</title></path>`);
@@ -118,6 +140,8 @@ function lane(result: DrillResult, probe: ProbeTimeline, d: Domain, top: number,
     const label = `recovered: RTO ${formatMeasuredMs(m.rtoMs, m.resolutionMs)}`;
     const right = x + 10 + textWidth(label, 11) < W - 2;
     out.push(text(right ? x + 10 : x - 10, barY - 3, label, { size: 11, anchor: right ? 'start' : 'end', halo: true }));
+  } else if (m && (m.coverage?.observations === 0 || (m.inconclusive && !m.impact))) {
+    out.push(text(LEFT + PLOT_W - 4, barY - 3, m.coverage?.observations === 0 ? 'not observed in the hold: inconclusive' : 'gap in observation: inconclusive', { size: 11, anchor: 'end', weight: 'bold', halo: true }));
   } else if (m && m.impact && m.rtoMs === null) {
     const x = d.x(holdEnd);
     out.push(`<path d="M${n(x - 6)} ${barY + 3} L${n(x + 6)} ${barY + 15} M${n(x + 6)} ${barY + 3} L${n(x - 6)} ${barY + 15}" stroke="${INK}" stroke-width="3"/>`);
@@ -152,13 +176,17 @@ interface LegendItem {
   label: string;
 }
 
-function legend(id: string, top: number): { svg: string; height: number } {
+function legend(id: string, top: number, fromInjection: boolean): { svg: string; height: number } {
+  // Results of older workers count detection and RTO from T0: the legend says what this one did.
+  const origin = fromInjection ? 'injection start' : 'T0';
   const items: LegendItem[] = [
     { swatch: `<rect x="0" y="-9" width="22" height="12" fill="${HEALTHY}"/>`, label: 'healthy' },
     { swatch: `<rect x="0" y="-9" width="22" height="12" fill="url(#${id}-failing)" stroke="${FAIL_LINE}"/>`, label: 'failing (hatched)' },
     { swatch: '<rect x="0" y="-9" width="22" height="12" fill="#ededed" stroke="#9a9a9a" stroke-width="0.5"/>', label: 'no observation' },
-    { swatch: `<path d="M5 -9 L17 -9 L11 1 Z" fill="${INK}"/>`, label: 'detected (first failure after T0)' },
-    { swatch: `<circle cx="11" cy="-3" r="5.5" fill="#fff" stroke="${INK}" stroke-width="2.2"/>`, label: 'recovered (T0 + RTO)' },
+    { swatch: `<rect x="0" y="-10" width="22" height="14" fill="url(#${id}-gap)" stroke="${GAP_LINE}" stroke-width="1.2" stroke-dasharray="3 2"/>`, label: 'gap in observation (measured window)' },
+    ...(fromInjection ? [{ swatch: `<rect x="0" y="-9" width="22" height="12" fill="${INJECT_FILL}" fill-opacity="0.45"/>`, label: 'injecting (first change to T0)' }] : []),
+    { swatch: `<path d="M5 -9 L17 -9 L11 1 Z" fill="${INK}"/>`, label: `detected (first failure after ${origin})` },
+    { swatch: `<circle cx="11" cy="-3" r="5.5" fill="#fff" stroke="${INK}" stroke-width="2.2"/>`, label: `recovered (${origin} + RTO)` },
     { swatch: `<path d="M5 -9 L17 3 M17 -9 L5 3" stroke="${INK}" stroke-width="3"/>`, label: 'not recovered (breach)' },
     { swatch: `<line x1="11" y1="-11" x2="11" y2="5" stroke="${INK}" stroke-width="2.5"/>`, label: 'T0: fault applied' },
     { swatch: `<line x1="11" y1="-11" x2="11" y2="5" stroke="#1f4e9c" stroke-width="2.5" stroke-dasharray="5 3"/>`, label: 'restore started' },
@@ -184,14 +212,37 @@ function verticalMarker(x: number, top: number, bottom: number, label: string, s
     + text(x, top - 4, label, { anchor: 'middle', weight: 'bold', size: 11, halo: true, fill: style === 't0' ? INK : '#1f4e9c' });
 }
 
+/** The injection window over the lanes: first change to T0, then (drain) the evictions still going. */
+function injectionWindow(result: DrillResult, d: Domain, top: number, bottom: number): string {
+  const ms = result.measurements;
+  if (!ms.injectStartedAt) return '';
+  const from = Date.parse(ms.injectStartedAt);
+  const t0 = ms.t0 ? Date.parse(ms.t0) : Date.parse(ms.holdEndedAt ?? '') || from;
+  const x0 = d.x(from);
+  const w = Math.max(2, d.x(t0) - x0);
+  const out = [`<rect class="injection" x="${n(x0)}" y="${top}" width="${n(w)}" height="${bottom - top}" fill="${INJECT_FILL}" fill-opacity="0.45"><title>${escapeHtml(`injecting: first change ${formatClock(from)} UTC, T0 ${ms.t0 ? `${formatClock(t0)} UTC` : 'not reached'}`)}</title></rect>`];
+  if (ms.drainCompletedAt) {
+    const end = Date.parse(ms.drainCompletedAt);
+    if (end > t0) {
+      out.push(`<line x1="${n(d.x(t0))}" y1="${bottom - 3}" x2="${n(d.x(end))}" y2="${bottom - 3}" stroke="#b86a1f" stroke-width="2" stroke-dasharray="4 3"><title>${escapeHtml(`drain still evicting until ${formatClock(end)} UTC`)}</title></line>`);
+    }
+  }
+  if (textWidth('injecting', 10) + 6 <= w) out.push(text(x0 + w / 2, top + 11, 'injecting', { anchor: 'middle', size: 10, fill: '#7a4f00', halo: true }));
+  return out.join('');
+}
+
 function description(result: DrillResult): string {
   const parts = result.measurements.probes.map((m) => {
+    if (m.coverage?.observations === 0) return `${m.probe}: not observed in the hold (inconclusive)`;
+    if (m.inconclusive) return `${m.probe}: ${m.inconclusive} (inconclusive)`;
     if (!m.impact) return `${m.probe}: no impact`;
     if (m.rtoMs === null) return `${m.probe}: failed and did not recover within the hold (breach)`;
     return `${m.probe}: failed, recovered after ${formatMeasuredMs(m.rtoMs, m.resolutionMs)}`;
   });
   const phases = result.phases.filter((p) => CHART_PHASES.includes(p.phase)).map((p) => p.phase).join(', ');
-  return `Phases: ${phases || 'none'}. ${parts.join('; ') || 'No probe measurements.'}`;
+  const ms = result.measurements;
+  const inj = ms.injectStartedAt ? ` Injection from ${formatClock(Date.parse(ms.injectStartedAt))} UTC to T0 ${ms.t0 ? `${formatClock(Date.parse(ms.t0))} UTC` : 'not reached'}.` : '';
+  return `Phases: ${phases || 'none'}.${inj} ${parts.join('; ') || 'No probe measurements.'}`;
 }
 
 /** The timeline chart of a drill as a self-contained SVG element. */
@@ -210,7 +261,7 @@ export function renderTimelineSvg(result: DrillResult, opts: { idPrefix?: string
   const lanesEnd = laneTop + Math.max(1, result.probes.length) * laneStep;
   const axisY = lanesEnd + 4;
   const legendTop = axisY + 44;
-  const lg = legend(id, legendTop);
+  const lg = legend(id, legendTop, Boolean(result.measurements.injectStartedAt));
   const height = legendTop + lg.height + 10;
 
   const t0 = result.measurements.t0 ? Date.parse(result.measurements.t0) : null;
@@ -223,6 +274,7 @@ export function renderTimelineSvg(result: DrillResult, opts: { idPrefix?: string
   out.push(text(LEFT - 10, bandY + bandH / 2 + 4, 'Phases', { anchor: 'end', weight: 'bold' }));
   out.push(phaseBands(result, d, bandY, bandH));
   out.push(axis(d, t0, axisY, laneTop - 4));
+  out.push(injectionWindow(result, d, laneTop - 4, lanesEnd));
   if (result.probes.length === 0) out.push(text(LEFT + PLOT_W / 2, laneTop + 26, 'No probes were recorded.', { anchor: 'middle' }));
   for (const [i, probe] of result.probes.entries()) out.push(lane(result, probe, d, laneTop + i * laneStep, id, holdEnd));
   if (restoreStart) out.push(verticalMarker(d.x(Date.parse(restoreStart)), laneTop - 2, axisY, 'restore', 'restore'));

@@ -3,11 +3,14 @@
 import type { InjectResult, ObserveResult, PreflightResult, RestoreResult } from '../activities/index.js';
 import type { DrillSpec } from '../drills/schema/index.js';
 import { describeTarget } from '../drills/target-label.js';
+import { probeGapMs } from '../report/coverage.js';
 import {
-  RESULT_SCHEMA_VERSION, type DrillResult, type Measurements, type Outcome, type ProbeSegment, type ProbeTimeline,
+  objectiveStatus, RESULT_SCHEMA_VERSION, type DrillResult, type Measurements, type Outcome, type ProbeSegment, type ProbeTimeline,
 } from '../report/result.js';
 import type { Journal } from './journal.js';
-import { errorBudget, evaluateObjectives, measureCapacity, measureProbe, measureRpo, steadyAtEnd } from './measure.js';
+import {
+  errorBudget, evaluateObjectives, judgedObjectives, measureCapacity, measureProbe, measureRpo, steadyAtEnd, type JudgedObjective,
+} from './measure.js';
 
 /** Baseline is steady when each probe stayed within its allowed failures and ends stable. */
 export function baselineVerdict(spec: DrillSpec, obs: ObserveResult): { ok: boolean; reasons: string[] } {
@@ -51,19 +54,28 @@ function timelines(spec: DrillSpec, phases: Array<ObserveResult | undefined>): P
     type: p.type,
     intervalMs: p.interval,
     stableForMs: p.tolerance.stableFor,
+    gapMs: probeGapMs(p),
     segments: phases.flatMap((o) => o?.probes.find((x) => x.name === p.name)?.segments ?? []) as ProbeSegment[],
   }));
 }
 
+/** The measured window starts at the first change to a node; results of older workers only know T0. */
+function windowStart(injection: InjectResult | undefined): number | null {
+  if (!injection) return null;
+  return Date.parse(injection.injectStartedAt ?? injection.t0);
+}
+
 function measure(a: AssembleInput): Measurements {
   const { spec } = a.input;
-  const t0 = a.injection ? Date.parse(a.injection.t0) : null;
+  const from = windowStart(a.injection);
   const empty: Measurements = { t0: null, probes: [], rpo: [], capacity: null, failback: null, errorBudget: { failed: 0, total: 0, used: 0 } };
-  if (t0 === null || !a.hold) return empty;
+  if (from === null || !a.hold) return empty;
   const restoreAt = a.restoreEndedAt ? Date.parse(a.restoreEndedAt) : null;
+  // The window ends when restore starts: until then the fault is in place.
+  const to = a.restoreStartedAt ? Date.parse(a.restoreStartedAt) : Date.parse(a.hold.endedAt);
   const holdLines = timelines(spec, [a.hold]);
-  const probes = holdLines.map((line) => measureProbe(line, t0, restoreAt,
-    a.failback?.probes.find((x) => x.name === line.name)?.segments ?? null));
+  const probes = holdLines.map((line) => measureProbe(line, from, restoreAt,
+    a.failback?.probes.find((x) => x.name === line.name)?.segments ?? null, to));
   const rpo = a.hold.rpo.map((r) => measureRpo({
     ...r, intervalMs: spec.probes.find((p) => p.name === r.probe)?.interval ?? 1000,
   }));
@@ -73,12 +85,17 @@ function measure(a: AssembleInput): Measurements {
     return measureCapacity({
       ...c.workload, desired: c.desired, segments: c.segments,
       readyBefore: (b?.readyInTarget ?? 0) + (b?.readyOutside ?? 0), readyInTargetBefore: b?.readyInTarget ?? 0,
-    }, t0);
+      ...(c.readyOutside !== undefined ? { readyOutsideLast: c.readyOutside } : {}),
+    }, from);
   });
   const capRecovered = workloads.every((w) => w.recovered);
   const failbackFigures = a.failback && restoreAt !== null ? probes.map((p) => p.failbackMs) : null;
+  const inj = a.injection;
   return {
-    t0: a.injection?.t0 ?? null,
+    t0: inj && inj.t0Reached !== false ? inj.t0 : null,
+    injectStartedAt: new Date(from).toISOString(),
+    ...(inj?.drainCompletedAt ? { drainCompletedAt: inj.drainCompletedAt } : {}),
+    holdEndedAt: new Date(to).toISOString(),
     probes,
     rpo,
     capacity: {
@@ -96,23 +113,54 @@ function measure(a: AssembleInput): Measurements {
   };
 }
 
+/** Nodes this run changed and did not put back, each with why: such a drill is an error whatever it measured. */
+function notRestored(a: AssembleInput): string[] {
+  const out = new Map<string, string>();
+  for (const n of a.injection?.nodes ?? []) {
+    if (n.actions.length === 0) continue;
+    const r = a.restore?.nodes.find((x) => x.name === n.name);
+    if (!a.restore) out.set(n.name, 'restore did not run');
+    else if (!r) out.set(n.name, 'restore found no mark of this run on it (the run label was removed?): check it by hand, the janitor cannot find it either');
+    else if (!r.restored) out.set(n.name, r.note ?? 'restore failed');
+  }
+  for (const r of a.restore?.nodes ?? []) if (!r.restored && !out.has(r.name)) out.set(r.name, r.note ?? 'restore failed');
+  return [...out].map(([name, why]) => `${name} (${why})`);
+}
+
 export function assembleResult(a: AssembleInput): DrillResult {
   const { spec } = a.input;
   const measurements = measure(a);
-  const objectives = measurements.t0 ? evaluateObjectives(spec.objectives, measurements) : [];
+  const judged = judgedObjectives(spec.objectives as JudgedObjective[]);
+  const objectives = measurements.injectStartedAt ? evaluateObjectives(judged, measurements) : [];
   let outcome = a.outcome;
   let reason = a.outcomeReason;
   if (!outcome) {
-    const missed = objectives.filter((o) => !o.met);
-    outcome = missed.length ? 'failed' : 'passed';
-    reason = missed.length
-      ? `${missed.length} of ${objectives.length} objective(s) missed`
-      : `all ${objectives.length} objective(s) met`;
+    const missed = objectives.filter((o) => objectiveStatus(o) === 'missed');
+    const unsure = objectives.filter((o) => objectiveStatus(o) === 'inconclusive');
+    const names = (os: typeof objectives) => os.map((o) => `${o.type}${o.probe ? ` ${o.probe}` : ''}${o.note ? ` (${o.note})` : ''}`).join('; ');
+    if (missed.length) {
+      outcome = 'failed';
+      reason = `${missed.length} of ${objectives.length} objective(s) missed`;
+    } else if (unsure.length) {
+      outcome = 'inconclusive';
+      reason = `${unsure.length} of ${objectives.length} objective(s) inconclusive: ${names(unsure)}`;
+    } else {
+      outcome = 'passed';
+      reason = `all ${objectives.length} objective(s) met`;
+    }
+  }
+  const left = notRestored(a);
+  if (left.length) {
+    // A drill that left a change behind cannot pass, whatever it measured.
+    reason = `not restored: ${left.join('; ')}${outcome === 'error' ? `; ${reason}` : ` (the drill was ${outcome}: ${reason})`}`;
+    outcome = 'error';
   }
   const notFailedOver: DrillResult['notFailedOver'] = [
-    ...measurements.probes.filter((p) => !p.recovered).map((p) => ({ kind: 'probe', name: p.probe, reason: 'did not recover within the hold' })),
-    ...(measurements.capacity?.workloads ?? []).filter((w) => !w.recovered)
+    ...measurements.probes.filter((p) => !p.recovered && !p.inconclusive).map((p) => ({ kind: 'probe', name: p.probe, reason: 'did not recover within the hold' })),
+    ...(measurements.capacity?.workloads ?? []).filter((w) => !w.recovered && w.readyOutsideAfter !== null)
       .map((w) => ({ kind: w.kind, name: `${w.namespace}/${w.name}`, reason: 'desired replicas not ready outside the target by the end of the hold' })),
+    ...(measurements.failback ? measurements.probes.filter((p) => p.failbackMs === null)
+      .map((p) => ({ kind: 'probe', name: p.probe, reason: 'did not return to steady state after restore (failback)' })) : []),
   ];
   const endedAt = a.journal.phases.at(-1)?.startedAt ?? a.journal.startedAt;
   return {
@@ -149,13 +197,17 @@ export function assembleResult(a: AssembleInput): DrillResult {
     },
     plan: a.plan?.summary ?? null,
     injection: a.injection ? {
-      t0: a.injection.t0,
+      t0: a.injection.t0Reached === false ? null : a.injection.t0,
+      ...(a.injection.injectStartedAt ? { injectStartedAt: a.injection.injectStartedAt } : {}),
+      ...(a.injection.drainCompletedAt ? { drainCompletedAt: a.injection.drainCompletedAt } : {}),
+      ...(a.injection.stopped ? { stopped: true } : {}),
       nodes: a.injection.nodes.map((n) => ({
         name: n.name,
         zone: a.plan?.summary.targetNodes.find((t) => t.name === n.name)?.zone,
         actions: n.actions,
         wasCordoned: n.wasCordoned,
-        restored: a.restore?.nodes.some((r) => r.name === n.name && r.restored) ?? n.actions.length === 0,
+        // A node the drill did not change needs no restore.
+        restored: n.actions.length === 0 || (a.restore?.nodes.some((r) => r.name === n.name && r.restored) ?? false),
       })),
       evicted: a.injection.evicted,
       notEvicted: a.injection.notEvicted,

@@ -1,13 +1,15 @@
 import {
-  ActivityCancellationType, CancellationScope, CancelledFailure, condition, isCancellation, proxyActivities, setHandler, workflowInfo,
+  ActivityCancellationType, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, InjectResult, ObserveResult, PreflightResult, RestoreResult } from '../activities/index.js';
+import type { Activities, ObserveResult, PreflightResult, RestoreResult } from '../activities/index.js';
 import type { DrillSpec } from '../drills/schema/index.js';
 import type { DrillResult, Outcome } from '../report/result.js';
 import { assembleResult, baselineVerdict } from './assemble.js';
 import { abortSignal, approveSignal, statusQuery, type AbortSignal, type DrillInput, type DrillStatus } from './contract.js';
 import { failureMessage } from './failure.js';
+import { injectAndHold, injectAndHoldV1, type HoldState } from './hold.js';
 import { Journal, now } from './journal.js';
+import { judgedObjectives, type JudgedObjective } from './measure.js';
 
 // The drill: preflight → approval → baseline → inject → hold → restore → failback → report.
 // Restore runs in `finally` inside a non-cancellable scope, so what this run changed is put back
@@ -15,7 +17,17 @@ import { Journal, now } from './journal.js';
 // run is left to the janitor, which finds the run's marks on the nodes.
 
 const BASELINE_MIN_MS = 5_000;
+/** The failback window of runs recorded before the failback objective. */
 const FAILBACK_MAX_MS = 120_000;
+
+/**
+ * Failback watches until every probe is steady, at most the failback target plus the longest
+ * stableFor and two intervals: long enough to judge a return exactly at the target.
+ */
+function failbackWindowMs(spec: DrillSpec): number {
+  const target = judgedObjectives(spec.objectives as JudgedObjective[]).find((o) => o.type === 'failback')?.target ?? FAILBACK_MAX_MS;
+  return target + Math.max(0, ...spec.probes.map((p) => p.tolerance.stableFor + 2 * p.interval));
+}
 
 function acts(spec: DrillSpec) {
   const evictionMs = spec.fault.evictionTimeout;
@@ -74,9 +86,8 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
   let aborted: AbortSignal | undefined;
   let plan: PreflightResult | undefined;
   let baseline: ObserveResult | undefined;
-  let injection: InjectResult | undefined;
-  let injectAttempted = false;
-  let hold: ObserveResult | undefined;
+  const held: HoldState = { injectAttempted: false };
+  let v2 = false;
   let restore: RestoreResult | undefined;
   let restoreStartedAt: string | undefined;
   let restoreEndedAt: string | undefined;
@@ -99,9 +110,9 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
     startedAt: journal.startedAt,
     ...(approvedBy ? { approvedBy } : {}),
     ...(aborted ? { aborted } : {}),
-    t0: injection?.t0 ?? null,
+    t0: held.injection?.t0 ?? null,
     journal: journal.entries,
-    probes: (failback ?? hold ?? baseline)?.probes ?? [],
+    probes: (failback ?? held.hold ?? baseline)?.probes ?? [],
     ...(result ? { result } : {}),
   }));
 
@@ -110,10 +121,6 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
       outcome = o;
       outcomeReason = reason;
     }
-  };
-  const partial = (err: unknown): ObserveResult | undefined => {
-    const c = (err as { cause?: unknown }).cause ?? err;
-    return c instanceof CancelledFailure ? (c.details[0] as ObserveResult | undefined) : undefined;
   };
 
   // A notification never decides a drill's fate.
@@ -140,49 +147,11 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
       const steady = baselineVerdict(spec, baseline);
       if (!steady.ok) return stop('refused', `baseline not steady, nothing injected: ${steady.reasons.join('; ')}`);
 
-      journal.enter('inject', `${spec.fault.mode} on ${plan.targetNodes.length} node(s)`);
-      injectAttempted = true;
-      // Probes watch from the start of injection: impact and recovery can happen while a drain
-      // is still waiting on PodDisruptionBudgets. The observation ends at T0 + hold (the
-      // workflow cancels it and gets the timeline back) or earlier on a guardrail.
-      const observeScope = new CancellationScope();
-      const budget = spec.timing.maxDuration - (Date.parse(now()) - Date.parse(journal.startedAt));
-      const observing = observeScope.run(() => a.observe.observe({
-        mode: 'hold', probes: spec.probes, durationMs: Math.max(0, budget), context,
-        guardrails: {
-          ...(spec.guardrails.probeFailingLongerThan !== undefined ? { probeFailingLongerThanMs: spec.guardrails.probeFailingLongerThan } : {}),
-          ...(spec.guardrails.maxErrorBudget !== undefined ? { maxErrorBudget: spec.guardrails.maxErrorBudget } : {}),
-        },
-        capacity: { workloads: p.watched, targetNodes: p.targetNodes, intervalMs: 1000 },
-        ...(baseline?.acked ? { priorAcked: baseline.acked } : {}),
-      })).then((r) => { hold = r; }, (err: unknown) => { hold = partial(err); if (!isCancellation(err)) throw err; });
-      let observed = false;
-      void observing.finally(() => { observed = true; });
-      try {
-        injection = await a.inject.injectFault({
-          runId, workflowId: info.workflowId, mode: spec.fault.mode, nodes: p.targetNodes,
-          concurrency: spec.fault.concurrency, evictionTimeoutMs: spec.fault.evictionTimeout,
-          ...(spec.fault.gracePeriod !== undefined ? { gracePeriodMs: spec.fault.gracePeriod } : {}),
-          protectedNamespaces: spec.safety.protectedNamespaces, context,
-        });
-        const sinceT0 = Date.parse(now()) - Date.parse(injection.t0);
-        const holdLeft = Math.max(0, Math.min(spec.timing.hold - sinceT0, budget - sinceT0));
-        // An abort during inject goes straight to restore, without a hold.
-        if (!aborted) journal.enter('hold', `${Math.round(holdLeft / 1000)} s more with the fault in place (hold ${Math.round(spec.timing.hold / 1000)} s from T0)`);
-        if (spec.timing.hold - sinceT0 > budget - sinceT0) journal.add('guardrail', 'hold shortened to stay within timing.maxDuration');
-        await condition(() => observed, holdLeft);
-      } finally {
-        observeScope.cancel();
-        await CancellationScope.nonCancellable(() => observing.catch(() => undefined));
-      }
-      await observing;
-      // A hold that ends while the probes' activity waits to be retried has no timeline to
-      // return; without one nothing can be measured, so say exactly that.
-      if (!hold) throw new Error('the probes were being retried when the hold ended: no timeline was recorded, so nothing could be measured');
-      if (hold.stoppedBy?.kind === 'guardrail') {
-        journal.add('guardrail', hold.stoppedBy.message);
-        stop('aborted', `guardrail: ${hold.stoppedBy.message}`);
-      }
+      // Runs recorded before the hold counted from the first change replay the old commands.
+      v2 = patched('hold-from-first-change');
+      await (v2 ? injectAndHold : injectAndHoldV1)(held, {
+        spec, a, runId, workflowId: info.workflowId, plan: p, baseline, journal, isAborted: () => aborted !== undefined, stop,
+      });
     });
   } catch (err) {
     if (aborted && isCancellation(err)) stop('aborted', `aborted by ${aborted.identity}: ${aborted.reason}`);
@@ -194,7 +163,7 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
     }
   } finally {
     await CancellationScope.nonCancellable(async () => {
-      if (injectAttempted) {
+      if (held.injectAttempted) {
         journal.enter('restore');
         restoreStartedAt = now();
         restore = await a.restore.restoreNodes({ runId, context });
@@ -206,7 +175,7 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
         }
         journal.enter('failback');
         failback = await a.observe.observe({
-          mode: 'failback', probes: spec.probes, durationMs: Math.min(FAILBACK_MAX_MS, spec.timing.maxDuration), stopWhenSteady: true, context,
+          mode: 'failback', probes: spec.probes, durationMs: v2 ? failbackWindowMs(spec) : Math.min(FAILBACK_MAX_MS, spec.timing.maxDuration), stopWhenSteady: true, context,
         }).catch((err: unknown) => {
           journal.add('warning', `failback observation failed: ${(err as Error).message}`);
           return undefined;
@@ -216,7 +185,7 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
       result = assembleResult({
         input, info: { workflowId: info.workflowId, runId, namespace: info.namespace },
         journal, approval: { approvedBy, approvedAt, refused: refusedApprovals },
-        plan, baseline, injection, hold, restore, restoreStartedAt, restoreEndedAt, failback,
+        plan, baseline, injection: held.injection, hold: held.hold, restore, restoreStartedAt, restoreEndedAt, failback,
         outcome, outcomeReason,
       });
       try {
@@ -233,3 +202,4 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
   }
   return result as DrillResult;
 }
+

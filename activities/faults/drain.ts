@@ -20,7 +20,7 @@ export interface DrainOptions {
   protectedNamespaces: string[];
   /** Aborted when the drill is stopped: PDB-blocked pods are then no longer retried. */
   signal?: AbortSignal;
-  /** Called once every pod has had its first eviction attempt answered. */
+  /** Called once every pod has had its first eviction attempt answered (not when stopped before). */
   onFirstRoundDone?: () => void;
   onProgress?: (p: { evicted: number; pending: number; blocked: number }) => void;
 }
@@ -129,9 +129,14 @@ export async function drainNodes(core: k8s.CoreV1Api, nodes: string[], opts: Dra
   }
   let evicted = 0;
   const limit = pLimit(opts.concurrency);
+  const stopped = () => opts.signal?.aborted ?? false;
+  const unsent: k8s.V1Pod[] = [];
+  let retrying = false;
   const round = async (pods: k8s.V1Pod[]): Promise<k8s.V1Pod[]> => {
     const blocked: k8s.V1Pod[] = [];
     await Promise.all(pods.map((pod) => limit(async () => {
+      // Stopped (maxDuration, an abort): no new eviction is sent, the ones in flight finish.
+      if (stopped()) { (retrying ? blocked : unsent).push(pod); return; }
       const res = await evictOnce(core, pod, opts, counter);
       if (res.kind === 'ok') evicted++;
       else if (res.kind === 'blocked') blocked.push(pod);
@@ -145,16 +150,18 @@ export async function drainNodes(core: k8s.CoreV1Api, nodes: string[], opts: Dra
   // pace caps at one second: a budget frees a slot per ready replacement, and a slower pace
   // left slots unused (the benchmark's drain took twice the raw lower bound with a 5 s cap).
   let blocked = await round(toEvict);
-  opts.onFirstRoundDone?.();
+  // T0 needs every pod's first eviction sent: a round cut short by a stop is not it.
+  if (unsent.length === 0) opts.onFirstRoundDone?.();
+  retrying = true;
   const deadline = Date.now() + opts.evictionTimeoutMs;
   let delay = 250;
-  const stopped = () => opts.signal?.aborted ?? false;
   while (blocked.length && !stopped() && Date.now() + delay <= deadline) {
     await pause(delay, opts.signal);
     if (stopped()) break;
     delay = Math.min(delay * 2, 1000);
     blocked = await round(blocked);
   }
+  for (const pod of unsent) notEvicted.push(ref(pod, 'not evicted: the drill was stopped before its eviction was sent'));
   for (const pod of blocked) {
     notEvicted.push(ref(pod, stopped()
       ? 'blocked by a PodDisruptionBudget when the drill was stopped'

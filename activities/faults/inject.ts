@@ -18,8 +18,19 @@ export interface InjectInput {
 }
 
 export interface InjectResult {
-  /** When the fault was applied to the last target node (see DESIGN: T0). */
+  /**
+   * T0: the fault in place on the last target node (cordoned, tainted; for drain also every
+   * pod's first eviction sent). When injection was stopped before that, the moment it stopped.
+   */
   t0: string;
+  /** False when injection was stopped before the fault was in place on every target node. */
+  t0Reached?: boolean;
+  /** The first change: just before the first node patch. Detection and RTO count from here. */
+  injectStartedAt?: string;
+  /** Drain only: every eviction answered, or given up (eviction timeout, drill stopped). */
+  drainCompletedAt?: string;
+  /** The workflow cancelled the injection (maxDuration, a guardrail, an abort) before it finished. */
+  stopped?: boolean;
   nodes: ApplyOutcome[];
   evicted: number;
   notEvicted: NotEvicted[];
@@ -28,6 +39,7 @@ export interface InjectResult {
 
 interface Progress {
   t0?: number;
+  injectStartedAt?: number;
   nodesDone: number;
   /** Pods evicted by every attempt so far: a retried attempt finds them gone and skips them. */
   evicted: number;
@@ -44,45 +56,67 @@ export function createInjectFault(kc: k8s.KubeConfig) {
     const ctx = Context.current();
     const prior = ctx.info.heartbeatDetails as Progress | undefined;
     const priorEvicted = prior?.evicted ?? 0;
-    const progress: Progress = { nodesDone: 0, evicted: priorEvicted, ...(prior?.t0 ? { t0: prior.t0 } : {}) };
+    const progress: Progress = {
+      nodesDone: 0, evicted: priorEvicted,
+      ...(prior?.t0 ? { t0: prior.t0 } : {}),
+      // The first attempt's start survives retries: that is when the first node changed.
+      injectStartedAt: prior?.injectStartedAt ?? Date.now(),
+    };
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const counter: RetryCounter = { retries: prior?.apiRetries ?? 0 };
     const beat = setInterval(() => ctx.heartbeat({ ...progress, apiRetries: counter.retries }), 1000);
+    // A cancellation the workflow asked for (timing.maxDuration, a guardrail, an operator's
+    // abort) stops the injection where it is, so restore follows at once; a worker shutdown does not.
+    const stop = new AbortController();
+    const onCancel = () => { if (ctx.cancellationDetails?.cancelRequested) stop.abort(); };
+    if (ctx.cancellationSignal.aborted) onCancel();
+    else ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
     try {
       const limit = pLimit(input.concurrency);
-      const nodes = await Promise.all(input.nodes.map((name) => limit(async () => {
+      const applied = await Promise.all(input.nodes.map((name) => limit(async () => {
+        if (stop.signal.aborted) return undefined;
         const out = await applyToNode(core, name, { runId: input.runId, workflowId: input.workflowId, taint: input.mode === 'power-loss' }, counter);
         progress.nodesDone++;
         return out;
       })));
+      const nodes = applied.filter((n): n is ApplyOutcome => n !== undefined);
       let evicted = priorEvicted;
       let notEvicted: NotEvicted[] = [];
-      if (input.mode === 'drain') {
-        // A cancellation the workflow asked for (an operator's abort, a cancelled run) stops
-        // waiting on PDB-blocked pods, so restore follows at once; a worker shutdown does not.
-        const stop = new AbortController();
-        const onCancel = () => { if (ctx.cancellationDetails?.cancelRequested) stop.abort(); };
-        if (ctx.cancellationSignal.aborted) onCancel();
-        else ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+      let drainCompletedAt: number | undefined;
+      let reached = nodes.length === input.nodes.length;
+      if (input.mode === 'drain' && !stop.signal.aborted) {
+        reached = false;
         const res = await drainNodes(core, input.nodes, {
           signal: stop.signal,
           concurrency: input.concurrency,
           evictionTimeoutMs: input.evictionTimeoutMs,
           gracePeriodMs: input.gracePeriodMs,
           protectedNamespaces: input.protectedNamespaces,
-          onFirstRoundDone: () => { progress.t0 ??= Date.now(); ctx.heartbeat({ ...progress, apiRetries: counter.retries }); },
+          onFirstRoundDone: () => { reached = true; progress.t0 ??= Date.now(); ctx.heartbeat({ ...progress, apiRetries: counter.retries }); },
           onProgress: (p) => { progress.evicted = priorEvicted + p.evicted; },
         }, counter);
+        drainCompletedAt = Date.now();
         evicted = priorEvicted + res.evicted;
         notEvicted = res.notEvicted;
       }
-      progress.t0 ??= Date.now();
-      return { t0: new Date(progress.t0).toISOString(), nodes, evicted, notEvicted, apiRetries: counter.retries };
+      // A T0 from an earlier attempt was reached then, whatever this attempt did.
+      if (prior?.t0) reached = true;
+      if (reached) progress.t0 ??= Date.now();
+      const iso = (ms: number) => new Date(ms).toISOString();
+      return {
+        t0: iso(progress.t0 ?? Date.now()),
+        ...(reached ? {} : { t0Reached: false }),
+        injectStartedAt: iso(progress.injectStartedAt ?? Date.now()),
+        ...(drainCompletedAt !== undefined ? { drainCompletedAt: iso(drainCompletedAt) } : {}),
+        ...(stop.signal.aborted ? { stopped: true } : {}),
+        nodes, evicted, notEvicted, apiRetries: counter.retries,
+      };
     } catch (err) {
       if (err instanceof NodeHeldError) throw ApplicationFailure.nonRetryable(err.message, 'NodeHeld');
       throw err;
     } finally {
       clearInterval(beat);
+      ctx.cancellationSignal.removeEventListener('abort', onCancel);
     }
   };
 }

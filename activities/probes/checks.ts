@@ -1,7 +1,7 @@
 import net from 'node:net';
 import * as k8s from '@kubernetes/client-node';
-import type {
-  HttpProbeSpec, KubernetesProbeSpec, PrometheusProbeSpec, ProbeSpec, RpoProbeSpec, TcpProbeSpec,
+import {
+  requiredReady, type HttpProbeSpec, type KubernetesProbeSpec, type PrometheusProbeSpec, type ProbeSpec, type RpoProbeSpec, type TcpProbeSpec,
 } from '../../drills/schema/index.js';
 
 // One observation per call: healthy or not, with a short reason. A check never throws: an
@@ -49,12 +49,16 @@ export async function checkKubernetes(p: KubernetesProbeSpec, kc: k8s.KubeConfig
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const { kind, namespace, name } = p.workload;
   try {
-    const status = kind === 'Deployment' ? (await apps.readNamespacedDeployment({ name, namespace })).status?.readyReplicas
-      : kind === 'StatefulSet' ? (await apps.readNamespacedStatefulSet({ name, namespace })).status?.readyReplicas
-        : kind === 'ReplicaSet' ? (await apps.readNamespacedReplicaSet({ name, namespace })).status?.readyReplicas
-          : (await apps.readNamespacedDaemonSet({ name, namespace })).status?.numberReady;
-    const ready = status ?? 0;
-    return ready >= p.minReady ? { ok: true } : { ok: false, error: `${ready}/${p.minReady} ready` };
+    // Ready and desired replicas of the workload; a DaemonSet desires one per eligible node.
+    const w = kind === 'Deployment' ? await apps.readNamespacedDeployment({ name, namespace })
+      : kind === 'StatefulSet' ? await apps.readNamespacedStatefulSet({ name, namespace })
+        : kind === 'ReplicaSet' ? await apps.readNamespacedReplicaSet({ name, namespace })
+          : undefined;
+    const ds = w ? undefined : await apps.readNamespacedDaemonSet({ name, namespace });
+    const ready = (w ? w.status?.readyReplicas : ds?.status?.numberReady) ?? 0;
+    const desired = (w ? w.spec?.replicas ?? 1 : ds?.status?.desiredNumberScheduled) ?? 0;
+    const need = requiredReady(p, desired);
+    return ready >= need ? { ok: true } : { ok: false, error: `${ready}/${need} ready` };
   } catch (err) {
     return { ok: false, error: short(err) };
   }

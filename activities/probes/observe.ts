@@ -6,6 +6,7 @@ import type { ProbeSegment } from '../../report/result.js';
 import { checkFor, readMarkers, writeMarker, type CheckDeps } from './checks.js';
 import { capacityCheck } from './capacity.js';
 import { SegmentBuilder } from './segments.js';
+import { probeGapMs } from '../../report/coverage.js';
 import { steadyAtEnd } from '../../report/steadiness.js';
 
 // The probes engine: one long-running, heartbeating activity per drill phase. It returns
@@ -39,7 +40,8 @@ export interface ObserveResult {
   startedAt: string;
   endedAt: string;
   probes: Array<{ name: string; segments: ProbeSegment[]; failed: number; total: number }>;
-  capacity: Array<{ workload: WorkloadRef; desired: number; segments: ProbeSegment[] }>;
+  /** readyOutside: ready replicas outside the target at the last observation (absent = never observed). */
+  capacity: Array<{ workload: WorkloadRef; desired: number; segments: ProbeSegment[]; readyOutside?: number }>;
   rpo: RpoReadback[];
   /** Baseline only: the markers acknowledged, handed to the hold's read-back. */
   acked?: Record<string, Array<[number, number]>>;
@@ -55,18 +57,18 @@ interface Checkpoint {
   acked: Record<string, Array<[number, number]>>;
   seq: Record<string, number>;
   resumes: number;
+  readyOutside?: Record<string, number>;
 }
 
 const key = (w: WorkloadRef) => `${w.kind}/${w.namespace}/${w.name}`;
 
+/**
+ * The error-budget guardrail judges a share only once this many observations were made in the
+ * hold: two failures of the first three are no evidence of a spent budget.
+ */
+export const ERROR_BUDGET_MIN_OBSERVATIONS = 20;
 
-/** Longer than this between two observations of a probe is a gap in observation, not a tick. */
-function gapAfter(p: ProbeSpec): number {
-  const timeout = 'timeout' in p && typeof p.timeout === 'number' ? p.timeout : 5_000;
-  return 2 * p.interval + timeout;
-}
-
-export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
+export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig; kubeFor?: (context?: string) => k8s.KubeConfig }) {
   return async function observe(input: ObserveInput): Promise<ObserveResult> {
     const ctx = Context.current();
     const prior = ctx.info.heartbeatDetails as Checkpoint | undefined;
@@ -78,9 +80,11 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
       : input.stopWhenSteady ? { ...fresh(), acked: prior.acked, seq: prior.seq, resumes: prior.resumes + 1 }
         : { ...prior, resumes: prior.resumes + 1 };
     const deadline = cp.startedAt + input.durationMs;
-    const builders = new Map(input.probes.map((p) => [p.name, new SegmentBuilder(cp.probes[p.name], { gapMs: gapAfter(p) })]));
+    const builders = new Map(input.probes.map((p) => [p.name, new SegmentBuilder(cp.probes[p.name], { gapMs: probeGapMs(p) })]));
     const capBuilders = new Map((input.capacity?.workloads ?? []).map((w) => [key(w), new SegmentBuilder(cp.capacity[key(w)])]));
     const desired = new Map<string, number>();
+    // What the last observation counted: a report states it, it does not infer it from health.
+    const readyOutside = new Map<string, number>(Object.entries(cp.readyOutside ?? {}));
     let stoppedBy: ObserveResult['stoppedBy'];
     const stop = new AbortController();
     // Every probe loop, the capacity loop and the supervisor wait on this signal at once.
@@ -129,21 +133,22 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
     const cap = input.capacity;
     const capacityLoop = cap && cap.workloads.length && deps.kc
       ? loop(cap.intervalMs, async (at) => {
-        const states = await capacityCheck(deps.kc as k8s.KubeConfig, cap.workloads, new Set(cap.targetNodes));
+        const states = await capacityCheck(deps.kc as k8s.KubeConfig, cap.workloads, new Set(cap.targetNodes), deps.kubeFor);
         for (const s of states) {
           if (s.unknown) continue;
           desired.set(key(s.workload), s.desired);
+          readyOutside.set(key(s.workload), s.readyOutside);
           capBuilders.get(key(s.workload))?.add(at, s.recovered, s.error);
         }
       })
       : Promise.resolve();
 
-    const expectedTotal = input.probes.reduce((n, p) => n + Math.max(1, Math.floor(input.durationMs / p.interval)), 0);
     const supervisor = loop(250, async (now) => {
       const snapshot: Checkpoint = {
         ...cp,
         probes: Object.fromEntries([...builders].map(([n, b]) => [n, b.segments])),
         capacity: Object.fromEntries([...capBuilders].map(([n, b]) => [n, b.segments])),
+        readyOutside: Object.fromEntries(readyOutside),
       };
       ctx.heartbeat(snapshot);
       const g = input.guardrails;
@@ -156,9 +161,10 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
       }
       if (g?.maxErrorBudget !== undefined) {
         const failed = [...builders.values()].reduce((n, b) => n + b.failed, 0);
-        // The budget is a share of the observations the whole window will make, not of those so far.
-        if (failed > g.maxErrorBudget * expectedTotal) {
-          finish({ kind: 'guardrail', message: `error budget spent: ${failed} failed observations of ${expectedTotal} planned (limit ${g.maxErrorBudget})` });
+        const total = [...builders.values()].reduce((n, b) => n + b.total, 0);
+        // A share of the observations made so far, once there are enough of them to mean anything.
+        if (total >= ERROR_BUDGET_MIN_OBSERVATIONS && failed / total > g.maxErrorBudget) {
+          finish({ kind: 'guardrail', message: `error budget spent: ${failed} of ${total} observations so far failed (${Math.round((failed / total) * 1000) / 10} %, limit ${Math.round(g.maxErrorBudget * 1000) / 10} %)` });
         }
       }
       if (input.stopWhenSteady && input.probes.every((p) => steadyAtEnd((builders.get(p.name) as SegmentBuilder).segments, cp.startedAt, p.tolerance.stableFor))) {
@@ -186,6 +192,7 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig }) {
         workload: w,
         desired: desired.get(key(w)) ?? 0,
         segments: (capBuilders.get(key(w)) as SegmentBuilder).segments,
+        ...(readyOutside.has(key(w)) ? { readyOutside: readyOutside.get(key(w)) } : {}),
       })),
       rpo,
       ...(input.mode === 'baseline' ? { acked: cp.acked } : {}),
