@@ -35,15 +35,19 @@ export function kubeFiles(stateDir: string): KubeFiles {
   };
 }
 
+/** The key pair a cluster signs its service-account tokens with, made once. */
+export async function ensureServiceAccountKey(saKey: string, saPub: string): Promise<void> {
+  const haveKey = await fs.access(saKey).then(() => true, () => false);
+  if (haveKey) return;
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  await fs.writeFile(saKey, privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
+  await fs.writeFile(saPub, publicKey.export({ type: 'spki', format: 'pem' }));
+}
+
 /** Writes keys, the token file and the admin kubeconfig once; later starts reuse them. */
 async function ensureCredentials(files: KubeFiles, ports: StackPorts): Promise<string> {
   await fs.mkdir(files.certDir, { recursive: true });
-  const haveKey = await fs.access(files.saKey).then(() => true, () => false);
-  if (!haveKey) {
-    const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-    await fs.writeFile(files.saKey, privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
-    await fs.writeFile(files.saPub, publicKey.export({ type: 'spki', format: 'pem' }));
-  }
+  await ensureServiceAccountKey(files.saKey, files.saPub);
   let token: string;
   try {
     token = (await fs.readFile(files.tokens, 'utf8')).split(',')[0] ?? '';
@@ -106,8 +110,7 @@ export async function readToken(stateDir: string): Promise<string> {
 /** Starts whichever control-plane components are not running, in dependency order. */
 export async function startKube(stateDir: string, ports: StackPorts, bins: KubeProcs, progress: (m: string) => void): Promise<void> {
   const files = kubeFiles(stateDir);
-  const token = await ensureCredentials(files, ports);
-  const tail = (name: string) => () => logTail(stateDir, name);
+  await ensureCredentials(files, ports);
 
   if (!(await runningPid(stateDir, 'etcd'))) {
     await assertPortFree(ports.etcd, 'etcd client');
@@ -121,62 +124,107 @@ export async function startKube(stateDir: string, ports: StackPorts, bins: KubeP
       // A drill cluster is disposable: trade durability for speed on slow disks.
       '--unsafe-no-fsync', '--quota-backend-bytes=4294967296', '--log-level=warn',
     ]);
-    await waitFor('etcd', () => portOpen(ports.etcd), 30_000, tail('etcd'));
+    await waitFor('etcd', () => portOpen(ports.etcd), 30_000, () => logTail(stateDir, 'etcd'));
   }
+  await startControlPlane(stateDir, siteAControlPlane(stateDir, ports), bins, progress);
+}
 
-  if (!(await runningPid(stateDir, 'kube-apiserver'))) {
-    await assertPortFree(ports.apiserver, 'kube-apiserver');
-    progress('starting kube-apiserver');
-    await startProcess(stateDir, 'kube-apiserver', bins.kube['kube-apiserver'], [
-      `--etcd-servers=http://127.0.0.1:${ports.etcd}`,
-      '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${ports.apiserver}`,
-      `--cert-dir=${files.certDir}`, `--token-auth-file=${files.tokens}`,
+/**
+ * One cluster's control plane on the stack's etcd: its apiserver, controllers, scheduler and
+ * kwok. Site-a's components keep their plain names; a second site prefixes its own.
+ */
+export interface ControlPlane {
+  /** Prefix of pid and log names ('' for site-a, 'site-b-' for site-b). */
+  prefix: string;
+  /** For progress lines, e.g. " (site-b)". */
+  label: string;
+  etcdPort: number;
+  /** Key prefix in etcd; unset is the apiserver's default (/registry). */
+  etcdPrefix?: string;
+  apiserverPort: number;
+  kwokPort: number;
+  kubeconfig: string;
+  saKey: string;
+  saPub: string;
+  tokens: string;
+  certDir: string;
+}
+
+export function siteAControlPlane(stateDir: string, ports: StackPorts): ControlPlane {
+  const f = kubeFiles(stateDir);
+  return {
+    prefix: '', label: '', etcdPort: ports.etcd, apiserverPort: ports.apiserver, kwokPort: ports.kwok,
+    kubeconfig: f.kubeconfig, saKey: f.saKey, saPub: f.saPub, tokens: f.tokens, certDir: f.certDir,
+  };
+}
+
+/** The pid names of a control plane's processes, in start order. */
+export function controlPlaneNames(cp: Pick<ControlPlane, 'prefix'>): string[] {
+  return CONTROL_PLANE.map((c) => `${cp.prefix}${c}`);
+}
+
+const CONTROL_PLANE = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
+
+export async function startControlPlane(stateDir: string, cp: ControlPlane, bins: KubeProcs, progress: (m: string) => void): Promise<void> {
+  const token = (await fs.readFile(cp.tokens, 'utf8')).split(',')[0] ?? '';
+  const name = (c: (typeof CONTROL_PLANE)[number]) => `${cp.prefix}${c}`;
+  const tail = (n: string) => () => logTail(stateDir, n);
+
+  if (!(await runningPid(stateDir, name('kube-apiserver')))) {
+    await assertPortFree(cp.apiserverPort, `kube-apiserver${cp.label}`);
+    progress(`starting kube-apiserver${cp.label}`);
+    await startProcess(stateDir, name('kube-apiserver'), bins.kube['kube-apiserver'], [
+      `--etcd-servers=http://127.0.0.1:${cp.etcdPort}`,
+      ...(cp.etcdPrefix ? [`--etcd-prefix=${cp.etcdPrefix}`] : []),
+      '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${cp.apiserverPort}`,
+      `--cert-dir=${cp.certDir}`, `--token-auth-file=${cp.tokens}`,
       '--authorization-mode=Node,RBAC',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${files.saPub}`, `--service-account-signing-key-file=${files.saKey}`,
+      `--service-account-key-file=${cp.saPub}`, `--service-account-signing-key-file=${cp.saKey}`,
       '--service-cluster-ip-range=10.96.0.0/16', '--allow-privileged=true',
       // kwok pods have no kubelet to mount projected tokens; pods run without them.
       '--disable-admission-plugins=ServiceAccount',
       '--max-requests-inflight=1000', '--max-mutating-requests-inflight=500',
       '--v=1',
     ]);
-    await waitFor('kube-apiserver', async () => (await apiGet(ports.apiserver, token, '/readyz')).status === 200, 90_000, tail('kube-apiserver'));
+    await waitFor(`kube-apiserver${cp.label}`, async () => (await apiGet(cp.apiserverPort, token, '/readyz')).status === 200, 90_000, tail(name('kube-apiserver')));
   }
 
-  const common = [`--kubeconfig=${files.kubeconfig}`, '--leader-elect=false', '--v=1'];
+  const common = [`--kubeconfig=${cp.kubeconfig}`, '--leader-elect=false', '--v=1'];
   // Debian's etcd 3.4 lacks watch progress requests, so the apiserver refuses streaming
   // watch-lists; newer clients would retry them forever and react to changes seconds late.
   const clientEnv = { ...process.env, KUBE_FEATURE_WatchListClient: 'false' };
-  if (!(await runningPid(stateDir, 'kube-controller-manager'))) {
-    progress('starting kube-controller-manager');
-    await startProcess(stateDir, 'kube-controller-manager', bins.kube['kube-controller-manager'], [
+  if (!(await runningPid(stateDir, name('kube-controller-manager')))) {
+    progress(`starting kube-controller-manager${cp.label}`);
+    await startProcess(stateDir, name('kube-controller-manager'), bins.kube['kube-controller-manager'], [
       ...common, '--secure-port=0', '--bind-address=127.0.0.1',
-      `--service-account-private-key-file=${files.saKey}`, '--use-service-account-credentials=false',
+      `--service-account-private-key-file=${cp.saKey}`, '--use-service-account-credentials=false',
       // Real drain-and-reschedule depends on these controllers being quick, as in a busy cluster.
       '--concurrent-deployment-syncs=20', '--concurrent-replicaset-syncs=20', '--concurrent-statefulset-syncs=10',
       '--kube-api-qps=500', '--kube-api-burst=1000',
     ], clientEnv);
   }
-  if (!(await runningPid(stateDir, 'kube-scheduler'))) {
-    progress('starting kube-scheduler');
-    await startProcess(stateDir, 'kube-scheduler', bins.kube['kube-scheduler'], [
+  if (!(await runningPid(stateDir, name('kube-scheduler')))) {
+    progress(`starting kube-scheduler${cp.label}`);
+    await startProcess(stateDir, name('kube-scheduler'), bins.kube['kube-scheduler'], [
       ...common, '--secure-port=0', '--bind-address=127.0.0.1', '--kube-api-qps=500', '--kube-api-burst=1000',
     ], clientEnv);
   }
-  if (!(await runningPid(stateDir, 'kwok'))) {
-    await assertPortFree(ports.kwok, 'kwok');
-    progress('starting kwok');
-    await startProcess(stateDir, 'kwok', bins.kwok.kwok, [
-      `--kubeconfig=${files.kubeconfig}`, `--config=${bins.kwok.stagesFile}`,
+  if (!(await runningPid(stateDir, name('kwok')))) {
+    await assertPortFree(cp.kwokPort, `kwok${cp.label}`);
+    progress(`starting kwok${cp.label}`);
+    await startProcess(stateDir, name('kwok'), bins.kwok.kwok, [
+      `--kubeconfig=${cp.kubeconfig}`, `--config=${bins.kwok.stagesFile}`,
       '--manage-all-nodes=false', `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=fake`,
-      `--server-address=127.0.0.1:${ports.kwok}`, '--node-lease-duration-seconds=40',
+      `--server-address=127.0.0.1:${cp.kwokPort}`, '--node-lease-duration-seconds=40',
       '--cidr=10.0.0.1/16', '--node-ip=10.255.255.1',
     ], clientEnv);
   }
-  await waitFor('the control plane', async () => {
-    for (const c of COMPONENTS) if (!(await runningPid(stateDir, c))) return false;
+  const names = cp.prefix ? controlPlaneNames(cp) : [...COMPONENTS];
+  await waitFor(`the control plane${cp.label}`, async () => {
+    for (const c of names) if (!(await runningPid(stateDir, c))) return false;
     return true;
-  }, 20_000, async () => (await Promise.all(COMPONENTS.map(async (c) => `${c}: ${(await runningPid(stateDir, c)) ? 'running' : 'exited'}\n${await logTail(stateDir, c, 5)}`))).join('\n'));
+  }, 20_000, async () => (await Promise.all(names.map(async (c) => `${c}: ${(await runningPid(stateDir, c)) ? 'running' : 'exited'}\n${await logTail(stateDir, c, 5)}`))).join('\n'));
 }
 
 export const KWOK_ANNOTATION = 'kwok.x-k8s.io/node';

@@ -12,6 +12,14 @@ export const DEV_NODE_LABEL = 'firedrill.dev/dev-node';
 export const DEV_ZONES = ['zone-a', 'zone-b', 'zone-c'] as const;
 export const DEV_REGION = 'dev-region-1';
 
+/** Which zones (and region) a cluster's simulated nodes are spread over: site-a's by default. */
+export interface NodeLayout {
+  zones: readonly string[];
+  region: string;
+}
+
+export const DEV_LAYOUT: NodeLayout = { zones: DEV_ZONES, region: DEV_REGION };
+
 export interface NodeShape {
   cpu: string;
   memory: string;
@@ -24,7 +32,7 @@ export function nodeName(zone: string, index: number): string {
   return `kwok-${zone}-${String(index).padStart(3, '0')}`;
 }
 
-function nodeManifest(zone: string, index: number, ordinal: number, shape: NodeShape): k8s.V1Node {
+function nodeManifest(zone: string, index: number, ordinal: number, shape: NodeShape, region: string): k8s.V1Node {
   const name = nodeName(zone, index);
   const resources = { cpu: shape.cpu, memory: shape.memory, pods: shape.pods };
   return {
@@ -41,7 +49,7 @@ function nodeManifest(zone: string, index: number, ordinal: number, shape: NodeS
         'kubernetes.io/arch': 'amd64',
         'node.kubernetes.io/instance-type': 'sim.xlarge',
         [ZONE_LABEL]: zone,
-        [REGION_LABEL]: DEV_REGION,
+        [REGION_LABEL]: region,
       },
     },
     // One /24 per node so pod IPs stay unique however many nodes there are.
@@ -54,19 +62,21 @@ function nodeManifest(zone: string, index: number, ordinal: number, shape: NodeS
  * Makes the set of simulated nodes exactly perZone per zone: creates missing ones and deletes
  * surplus dev nodes (highest index first). Only nodes labelled as dev nodes are ever deleted.
  */
-export async function reconcileNodes(kc: k8s.KubeConfig, perZone: number, shape = DEFAULT_NODE_SHAPE): Promise<{ created: number; deleted: number }> {
+export async function reconcileNodes(
+  kc: k8s.KubeConfig, perZone: number, shape = DEFAULT_NODE_SHAPE, layout: NodeLayout = DEV_LAYOUT,
+): Promise<{ created: number; deleted: number }> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const existing = await core.listNode({ labelSelector: `${DEV_NODE_LABEL}=true` });
   const have = new Set(existing.items.map((n) => n.metadata?.name ?? ''));
   const want = new Set<string>();
   const limit = pLimit(20);
   const creates: Array<Promise<unknown>> = [];
-  DEV_ZONES.forEach((zone, z) => {
+  layout.zones.forEach((zone, z) => {
     for (let i = 0; i < perZone; i++) {
       const name = nodeName(zone, i);
       want.add(name);
       if (!have.has(name)) {
-        creates.push(limit(() => core.createNode({ body: nodeManifest(zone, i, z * 1000 + i, shape) }).catch((err: unknown) => {
+        creates.push(limit(() => core.createNode({ body: nodeManifest(zone, i, z * 1000 + i, shape, layout.region) }).catch((err: unknown) => {
           if (!(err instanceof k8s.ApiException && err.code === 409)) throw err;
         })));
       }

@@ -1,6 +1,7 @@
 // Ports of the local stack. The defaults are Temporal's usual ones and a block for Kubernetes
 // away from the well-known ports (so a packaged etcd on 2379 never collides). With
-// FIREDRILL_DEV_PORT_BASE=N every port moves into N..N+8, for a second stack beside the first.
+// FIREDRILL_DEV_PORT_BASE=N every port moves into N..N+10, for a second stack beside the first.
+// The last two are taken only by a second site (`dev up --sites 2`).
 export interface StackPorts {
   /** base+0 (default 7233): Temporal frontend (gRPC), TEMPORAL_ADDRESS. */
   temporal: number;
@@ -20,6 +21,10 @@ export interface StackPorts {
   kwok: number;
   /** base+8 (default 18080): the service simulator the demo's probes talk to. */
   simulator: number;
+  /** base+9 (default 16444): site-b's kube-apiserver (HTTPS), with `--sites 2` only. */
+  siteBApiserver: number;
+  /** base+10 (default 16082): site-b's kwok, with `--sites 2` only. */
+  siteBKwok: number;
 }
 
 export function stackPorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
@@ -32,11 +37,13 @@ export function stackPorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
     return {
       temporal: base, temporalUi: base + 1, temporalHttp: base + 2, temporalMetrics: base + 3,
       etcd: base + 4, etcdPeer: base + 5, apiserver: base + 6, kwok: base + 7, simulator: base + 8,
+      siteBApiserver: base + 9, siteBKwok: base + 10,
     };
   }
   return {
     temporal: 7233, temporalUi: 8233, temporalHttp: 7243, temporalMetrics: 7244,
     etcd: 12379, etcdPeer: 12380, apiserver: 16443, kwok: 16081, simulator: 18080,
+    siteBApiserver: 16444, siteBKwok: 16082,
   };
 }
 

@@ -14,6 +14,7 @@ function printStatus(s: StackStatus): void {
     `apiserver:  ${s.kubeApiServer}`,
     `nodes:      ${zones || 'none'}`,
     `processes:  ${Object.entries(s.components).map(([n, c]) => `${n}${c.running ? '' : ' (down)'}`).join(', ')}`,
+    ...(s.sites.length > 1 ? s.sites.map((site) => `${`${site.name}:`.padEnd(12)}context ${site.context}, ${site.apiServer}, zones ${site.zones.join(', ')}${site.running ? '' : ' (down)'}`) : []),
     '',
   ].join('\n'));
 }
@@ -24,13 +25,15 @@ export function registerDev(program: Command): void {
   dev.command('up')
     .description('build (once, cached) and start the Temporal dev server, etcd, kube-apiserver, controller-manager, scheduler and kwok nodes in three zones; reuses a healthy running stack')
     .option('--nodes-per-zone <n>', 'simulated nodes in each of zone-a, zone-b, zone-c', (v) => Number(v), 4)
+    .option('--sites <n>', '2 adds site-b: a second cluster (zone-d, zone-e) as kube context site-b beside site-a', (v) => Number(v), 1)
     .option('--json', 'print the stack status as JSON')
-    .action(async (opts: { nodesPerZone: number; json?: boolean }) => {
-      const res = await stackUp({ nodesPerZone: opts.nodesPerZone, progress: progressPrinter('dev up') });
-      if (opts.json) process.stdout.write(`${JSON.stringify({ ...res.status, started: res.started, seconds: res.seconds }, null, 2)}\n`);
+    .action(async (opts: { nodesPerZone: number; sites: number; json?: boolean }) => {
+      const res = await stackUp({ nodesPerZone: opts.nodesPerZone, sites: opts.sites as 1 | 2, progress: progressPrinter('dev up') });
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ...res.status, started: res.started, seconds: res.seconds, ...(res.siteBSeconds !== undefined ? { siteBSeconds: res.siteBSeconds } : {}) }, null, 2)}\n`);
       else {
         printStatus(res.status);
         process.stdout.write(`ready in ${res.seconds.toFixed(1)} s (started: ${res.started.join(', ') || 'nothing, reused the running stack'})\n`);
+        if (res.siteBSeconds !== undefined) process.stdout.write(`site-b started in ${res.siteBSeconds.toFixed(1)} s\n`);
       }
     });
 
