@@ -53,10 +53,26 @@ export function isReady(pod: k8s.V1Pod): boolean {
   return !pod.metadata?.deletionTimestamp && (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
 }
 
-export async function capacityCheck(kc: k8s.KubeConfig, workloads: WorkloadRef[], targetNodes: Set<string>): Promise<CapacityState[]> {
-  const apps = kc.makeApiClient(k8s.AppsV1Api);
-  const core = kc.makeApiClient(k8s.CoreV1Api);
+/**
+ * A workload that names a `context` (a standby cluster's counterpart) is counted there, with
+ * kubeFor's client; the others in `kc`, the drilled cluster.
+ */
+export async function capacityCheck(
+  kc: k8s.KubeConfig, workloads: Array<WorkloadRef & { context?: string }>, targetNodes: Set<string>, kubeFor?: (context?: string) => k8s.KubeConfig,
+): Promise<CapacityState[]> {
+  const clients = new Map<string | undefined, { apps: k8s.AppsV1Api; core: k8s.CoreV1Api }>();
+  const clientsFor = (context: string | undefined) => {
+    const key = kubeFor ? context : undefined;
+    let c = clients.get(key);
+    if (!c) {
+      const cfg = key !== undefined && kubeFor ? kubeFor(key) : kc;
+      c = { apps: cfg.makeApiClient(k8s.AppsV1Api), core: cfg.makeApiClient(k8s.CoreV1Api) };
+      clients.set(key, c);
+    }
+    return c;
+  };
   return Promise.all(workloads.map(async (w): Promise<CapacityState> => {
+    const { apps, core } = clientsFor(w.context);
     try {
       const { desired, selector } = await readWorkload(apps, w);
       const pods = await core.listNamespacedPod({ namespace: w.namespace, labelSelector: selectorString(selector) });
