@@ -1,11 +1,19 @@
 import http from 'node:http';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { DEFAULT_FRONT, type FrontOptions } from './front.js';
+import { createSites, type Site, type Sites } from './sites.js';
+import { createClusterWatch, type ClusterWatch } from './watch.js';
+import { newZoneStore, tickZoneStore, type ZoneStore } from './zone-store.js';
 
 // The local service simulator: kwok pods run no code, so this process plays the services. It
 // reads the cluster's ready endpoints and answers HTTP as a load balancer in front of them would,
 // and it runs a replicated store (primary + lagging replica) on the StatefulSet's pods, so HTTP
 // and RPO probes measure what the real controllers did. It also keeps the ground truth (when a
 // service really went down and came back) for checking the drill's measurements.
+//
+// With `sites`, it also plays what sits between two clusters: a global front that fails traffic
+// over between them, a store replicated from the first site to the second, and each site's
+// monitoring (see sites.ts for the routes).
 
 export interface SimulatorOptions {
   kc: k8s.KubeConfig;
@@ -15,16 +23,14 @@ export interface SimulatorOptions {
   /** Replication lag of every store, ms. */
   replicationLagMs?: number;
   pollMs?: number;
-}
-
-interface Transition { at: string; up: boolean }
-
-interface Store {
-  /** Pod name currently acting as primary. */
-  primary?: string;
-  data: Array<{ seq: number; at: number; written: number }>;
-  replica: Array<{ seq: number; at: number; written: number }>;
-  failovers: Array<{ at: string; from?: string; to: string; lost: number }>;
+  /** Two (or more) clusters in order of preference; the first is usually `kc`'s. */
+  sites?: Array<{ name: string; kc: k8s.KubeConfig }>;
+  /** The global front's health checks (defaults in front.ts). */
+  front?: Partial<Omit<FrontOptions, 'sites'>>;
+  /** Replication lag between the sites' stores, ms (default 3000). */
+  siteLagMs?: number;
+  /** "ns/svc" of a site's monitoring (default monitoring/prometheus). */
+  monitoringService?: string;
 }
 
 export interface Simulator {
@@ -33,73 +39,28 @@ export interface Simulator {
 }
 
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
-  const core = opts.kc.makeApiClient(k8s.CoreV1Api);
-  const discovery = opts.kc.makeApiClient(k8s.DiscoveryV1Api);
   const lag = opts.replicationLagMs ?? 3000;
-  const ready = new Map<string, string[]>(); // "ns/svc" -> ready endpoint names
-  const truth = new Map<string, Transition[]>();
-  const readyPods = new Map<string, Set<string>>(); // "ns/app" -> ready pods (for stores)
-  const stores = new Map<string, Store>();
+  const main = createClusterWatch(opts.kc, opts.namespaces);
+  const stores = new Map<string, ZoneStore>();
 
-  const poll = async () => {
-    for (const namespace of opts.namespaces) {
-      const [slices, pods] = await Promise.all([
-        discovery.listNamespacedEndpointSlice({ namespace }),
-        core.listNamespacedPod({ namespace }),
-      ]);
-      const now = new Map<string, string[]>();
-      for (const s of slices.items) {
-        const svc = s.metadata?.labels?.['kubernetes.io/service-name'];
-        if (!svc) continue;
-        const key = `${namespace}/${svc}`;
-        const list = now.get(key) ?? [];
-        for (const e of s.endpoints ?? []) if (e.conditions?.ready) list.push(e.targetRef?.name ?? e.addresses[0] ?? '');
-        now.set(key, list);
-      }
-      for (const [key, list] of now) {
-        const up = list.length > 0;
-        const history = truth.get(key) ?? [];
-        if (history.at(-1)?.up !== up) history.push({ at: new Date().toISOString(), up });
-        truth.set(key, history);
-        ready.set(key, list);
-      }
-      const byApp = new Map<string, Set<string>>();
-      for (const p of pods.items) {
-        const app = p.metadata?.labels?.app;
-        if (!app) continue;
-        const isReady = !p.metadata?.deletionTimestamp && (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
-        const set = byApp.get(`${namespace}/${app}`) ?? new Set<string>();
-        if (isReady) set.add(p.metadata?.name ?? '');
-        byApp.set(`${namespace}/${app}`, set);
-      }
-      for (const [k, v] of byApp) readyPods.set(k, v);
-    }
-    tickStores();
-  };
+  const siteWatches: Site[] = (opts.sites ?? []).map((s) => ({
+    name: s.name, watch: s.kc === opts.kc ? main : createClusterWatch(s.kc, opts.namespaces),
+  }));
+  const front = { ...DEFAULT_FRONT, ...opts.front };
+  const sites: Sites | undefined = siteWatches.length
+    ? createSites(siteWatches, { front, lagMs: opts.siteLagMs ?? 3000, monitoringService: opts.monitoringService ?? 'monitoring/prometheus' })
+    : undefined;
+  const watches: ClusterWatch[] = [main, ...siteWatches.map((s) => s.watch).filter((w) => w !== main)];
 
-  /** Replication and failover: the replica copies writes older than the lag; a dead primary is replaced. */
   const tickStores = () => {
     const t = Date.now();
-    for (const [key, store] of stores) {
-      const pods = readyPods.get(key) ?? new Set<string>();
-      store.replica = store.data.filter((d) => d.written <= t - lag);
-      if (store.primary && pods.has(store.primary)) continue;
-      const next = [...pods].sort()[0];
-      if (!next) continue;
-      if (store.primary) {
-        // Promote the replica: what it had not received yet is gone.
-        const lost = store.data.length - store.replica.length;
-        store.data = [...store.replica];
-        store.failovers.push({ at: new Date(t).toISOString(), from: store.primary, to: next, lost });
-      }
-      store.primary = next;
-    }
+    for (const [key, store] of stores) tickZoneStore(store, main.view.readyPods.get(key) ?? new Set<string>(), t, lag);
   };
 
-  const storeFor = (key: string): Store => {
+  const storeFor = (key: string): ZoneStore => {
     let s = stores.get(key);
     if (!s) {
-      s = { data: [], replica: [], failovers: [] };
+      s = newZoneStore();
       stores.set(key, s);
       tickStores();
     }
@@ -108,10 +69,19 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
   let polling = true;
   let lastError = '';
+  const pollAll = async () => {
+    // One cluster that does not answer must not leave the others' views stale.
+    const results = await Promise.allSettled(watches.map((w) => w.poll()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // As before sites existed: the zone stores move only on a fresh view of their cluster.
+    if (results[0]?.status === 'fulfilled') tickStores();
+    sites?.replicate(Date.now());
+    if (failed) throw failed.reason;
+  };
   const loop = (async () => {
     while (polling) {
       try {
-        await poll();
+        await pollAll();
         lastError = '';
       } catch (err) {
         lastError = String((err as Error).message);
@@ -119,7 +89,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
     }
   })();
-  await poll().catch(() => undefined);
+  await pollAll().catch(() => undefined);
+  // The front's health checks keep their own clock, like a GSLB's, apart from the polling.
+  const checks = sites ? setInterval(() => sites.check(Date.now()), front.intervalMs) : undefined;
+  sites?.check(Date.now());
 
   const send = (res: http.ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' });
@@ -130,16 +103,17 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     const parts = (req.url ?? '/').split('?')[0]!.split('/').filter(Boolean);
     const [kind, ns, name, sub] = parts;
     if (kind === 'healthz') return send(res, lastError ? 503 : 200, lastError || 'ok');
+    if (sites?.handle(parts, req, res, send)) return;
     if (!ns || !name) return send(res, 404, 'not found');
     const key = `${ns}/${name}`;
     if (kind === 'svc') {
-      const eps = ready.get(key) ?? [];
+      const eps = main.view.ready.get(key) ?? [];
       return eps.length ? send(res, 200, `ok ${name} via ${eps[0]}`) : send(res, 503, `no ready endpoints for ${key}`);
     }
-    if (kind === 'truth') return send(res, 200, { service: key, transitions: truth.get(key) ?? [] });
+    if (kind === 'truth') return send(res, 200, { service: key, transitions: main.view.truth.get(key) ?? [] });
     if (kind === 'store' && sub === 'markers') {
       const store = storeFor(key);
-      const primaryUp = store.primary !== undefined && (readyPods.get(key)?.has(store.primary) ?? false);
+      const primaryUp = store.primary !== undefined && (main.view.readyPods.get(key)?.has(store.primary) ?? false);
       if (!primaryUp) return send(res, 503, `store ${key} has no ready primary`);
       if (req.method === 'POST') {
         let raw = '';
@@ -169,6 +143,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     url: `http://${opts.host ?? '127.0.0.1'}:${opts.port}`,
     async close() {
       polling = false;
+      if (checks) clearInterval(checks);
       await loop;
       await new Promise<void>((r) => server.close(() => r()));
     },
