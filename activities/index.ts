@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type * as k8s from '@kubernetes/client-node';
 import type { DrillSpec, WorkloadRef } from '../drills/schema/index.js';
 import type { DrillResult, PlanSummary } from '../report/result.js';
@@ -18,9 +19,22 @@ import { createObserve, type ObserveInput } from './probes/observe.js';
 export interface PreflightResult {
   summary: PlanSummary;
   targetNodes: string[];
-  /** Workloads with ready replicas in the target: their capacity recovery is measured. */
-  watched: WorkloadRef[];
-  cluster: { server?: string; context?: string };
+  /**
+   * Workloads with ready replicas in the target: their capacity recovery is measured. With a
+   * standby, a workload's counterpart there is watched instead (`context` names the standby).
+   */
+  watched: Array<WorkloadRef & { context?: string }>;
+  cluster: { server?: string; context?: string; standby?: { context: string; server: string }; orchestrator?: Orchestrator };
+}
+
+/** Where the drill's own machinery ran: it must be outside the target to restore it. */
+export interface Orchestrator {
+  /** The worker's host name (a pod name when it runs in a cluster). */
+  host: string;
+  /** FIREDRILL_NODE_NAME: the node the worker runs on, when it runs in a cluster. */
+  workerNode?: string;
+  /** Whether that node is in the target; null when the worker names no node (e.g. it runs on a host outside the clusters). */
+  workerInTarget: boolean | null;
 }
 
 /** Workloads with ready replicas in the target: their capacity recovery is measured. */
@@ -28,6 +42,17 @@ function watchedOf(plan: Awaited<ReturnType<typeof planDrill>>): WorkloadRef[] {
   return plan.workloads
     .filter((w) => w.kind !== 'DaemonSet' && w.readyInTarget > 0)
     .map((w) => ({ kind: w.kind, namespace: w.namespace, name: w.name }) as WorkloadRef);
+}
+
+/** The site that takes over is where capacity must come back: counterparts are watched in the standby. */
+function watchedWhere(plan: Awaited<ReturnType<typeof planDrill>>): PreflightResult['watched'] {
+  const s = plan.standby;
+  if (!s) return watchedOf(plan);
+  const counterpart = new Map(s.workloads.map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w.counterpart]));
+  return watchedOf(plan).map((w) => {
+    const c = counterpart.get(`${w.kind}/${w.namespace}/${w.name}`);
+    return c ? { kind: c.kind, namespace: c.namespace, name: c.name, context: s.context } as WorkloadRef & { context: string } : w;
+  });
 }
 
 /**
@@ -77,8 +102,12 @@ export function createActivities(deps: ActivityDeps) {
         return {
           summary: toPlanSummary(plan),
           targetNodes: plan.target.nodes.map((n) => n.name),
-          watched: watchedOf(plan),
-          cluster: { server: kc.getCurrentCluster()?.server, context: input.spec.target.context },
+          watched: watchedWhere(plan),
+          cluster: {
+            server: kc.getCurrentCluster()?.server, context: input.spec.target.context,
+            ...(plan.standby ? { standby: { context: plan.standby.context, server: plan.standby.server } } : {}),
+            orchestrator: { host: os.hostname(), ...(deps.workerNode ? { workerNode: deps.workerNode } : {}), workerInTarget: plan.placement.worker.inside },
+          },
         };
       });
     },
@@ -93,7 +122,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async observe(input: ObserveInput & { context?: string }): ReturnType<ReturnType<typeof createObserve>> {
-      return createObserve({ kc: deps.kubeFor(input.context), fetch: deps.fetch })(input);
+      return createObserve({ kc: deps.kubeFor(input.context), kubeFor: deps.kubeFor, fetch: deps.fetch })(input);
     },
 
     async restoreNodes(input: { runId: string; context?: string }): ReturnType<ReturnType<typeof createRestoreNodes>> {

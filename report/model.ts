@@ -1,4 +1,4 @@
-import type { DrillResult, JournalEntry, ProbeMeasurement } from './result.js';
+import type { DrillResult, JournalEntry, ProbeMeasurement, StandbySummary } from './result.js';
 import { compareRuns, describeComparison } from './compare.js';
 import { verifyResult } from './evidence.js';
 import { formatDateTime, formatDuration, formatFraction, formatMeasuredMs, formatResolution, spanMs } from './format.js';
@@ -212,6 +212,7 @@ function impactSection(r: DrillResult): Section {
   if (capacity) {
     blocks.push({ kind: 'para', text: `Capacity recovery (every watched workload ready outside the target): ${capacity.recoveryMs === null ? 'not recovered (breach)' : formatMeasuredMs(capacity.recoveryMs, capacity.resolutionMs)}.`, tone: capacity.recovered ? undefined : 'bad' });
   }
+  if (plan?.standby) blocks.push(...standbyBlocks(plan.standby));
   if (plan?.blockingPdbs.length) {
     blocks.push({ kind: 'heading', text: 'PodDisruptionBudgets predicted to block the drain' });
     blocks.push({ kind: 'list', items: plan.blockingPdbs.map((p) => `${p.namespace}/${p.name}: ${p.reason}`) });
@@ -227,14 +228,29 @@ function impactSection(r: DrillResult): Section {
   const rpo = r.measurements.rpo.map((p): Cell[] => [
     p.probe, String(p.acknowledged), String(p.missing),
     p.rpoMs === null ? { text: 'not measurable (breach)', tone: 'bad' } : formatMeasuredMs(p.rpoMs, p.resolutionMs),
+    p.reads === undefined ? '—' : p.agreed === false ? { text: `${p.reads}, never two alike: markers any read returned count as stored`, tone: 'warn' } : `${p.reads} (the last two agreed)`,
   ]);
   if (rpo.length) {
     blocks.push({ kind: 'heading', text: 'Data (RPO)' });
-    blocks.push({ kind: 'table', head: ['Probe', 'Acknowledged writes', 'Missing after failover', 'RPO'], rows: rpo });
+    blocks.push({ kind: 'table', head: ['Probe', 'Acknowledged writes', 'Missing after failover', 'RPO', 'Reads'], rows: rpo });
   }
   const eb = r.measurements.errorBudget;
   blocks.push({ kind: 'para', text: `Error budget used: ${formatFraction(eb.used)} (${eb.failed} failed of ${eb.total} probe observations).` });
   return { id: 'impact', title: 'Predicted impact and what happened', blocks };
+}
+
+/** A cluster drill's standby site: the counterparts, what exists in the drilled site only, its predicted room. */
+function standbyBlocks(s: StandbySummary): Block[] {
+  const missing = s.noCounterpart.map((w) => `${w.kind} ${w.namespace}/${w.name}`);
+  return [
+    { kind: 'heading', text: `Standby site ${s.context}` },
+    { kind: 'para', text: `Capacity recovery of a workload with a counterpart was counted in ${s.context} (${s.server}), on the counterpart. Counterparts are matched by ${s.rule}.` },
+    { kind: 'table', head: ['Workload in the drilled site', `Counterpart in ${s.context}`], rows: s.counterparts.map((c): Cell[] => [`${c.kind} ${c.namespace}/${c.name}`, c.counterpart ?? { text: 'none', tone: 'bad' }]) },
+    missing.length
+      ? { kind: 'para', text: `In the drilled site only (no counterpart in ${s.context}): ${missing.join(', ')}.`, tone: 'bad' }
+      : { kind: 'para', text: `Every workload has a counterpart in ${s.context}.` },
+    { kind: 'para', text: `Predicted room: ${s.capacity.note}.`, tone: s.capacity.fits ? undefined : 'bad' },
+  ];
 }
 
 function injectionSection(r: DrillResult): Section {
@@ -312,6 +328,11 @@ function restoreSection(r: DrillResult): Section {
   };
 }
 
+function orchestratorText(o: NonNullable<NonNullable<DrillResult['run']['cluster']>['orchestrator']>): Cell {
+  if (o.workerNode) return o.workerInTarget ? { text: `${o.host}, node ${o.workerNode}: INSIDE the target`, tone: 'bad' } : `${o.host}, node ${o.workerNode}, outside the target`;
+  return `${o.host}, no cluster node named (FIREDRILL_NODE_NAME unset: a host outside the clusters)`;
+}
+
 function environmentSection(r: DrillResult): Section {
   return {
     id: 'environment',
@@ -319,6 +340,8 @@ function environmentSection(r: DrillResult): Section {
     blocks: [{ kind: 'facts', pairs: [
       ['Cluster context', r.run.cluster?.context ?? '—'],
       ['API server', r.run.cluster?.server ?? '—'],
+      ...(r.run.cluster?.standby ? [['Standby', `${r.run.cluster.standby.context} (${r.run.cluster.standby.server})`] satisfies [string, Cell]] : []),
+      ...(r.run.cluster?.orchestrator ? [['Worker ran on', orchestratorText(r.run.cluster.orchestrator)] satisfies [string, Cell]] : []),
       ['Target', r.drill.target],
       ['Target nodes', r.plan ? String(r.plan.targetNodes.length) : '—'],
       ['Cluster nodes', r.plan ? String(r.plan.clusterNodes) : '—'],

@@ -114,6 +114,10 @@ export interface RpoMeasurement {
   missing: number;
   /** Time span of acknowledged writes missing after failover; 0 when none is missing. */
   rpoMs: number | null;
+  /** Reads of the markers it took: until two consecutive reads agreed, at most a few. */
+  reads?: number;
+  /** False when the reads never agreed: what any read returned counted as stored. */
+  agreed?: boolean;
 }
 
 export interface WorkloadCapacity {
@@ -211,6 +215,20 @@ export interface PlanSummary {
   zoneBoundVolumes: Array<{ name: string; zone: string; claim?: string; pods: string[] }>;
   pendingAfterMove: string[];
   verdict: { allowed: boolean; reasons: string[] };
+  /** A cluster drill's standby site, as predicted: absent for other drills. */
+  standby?: StandbySummary;
+}
+
+/** The site meant to take over a cluster drill's load: what stands in for each workload there, and its room. */
+export interface StandbySummary {
+  context: string;
+  server: string;
+  /** How counterparts were matched, in words. */
+  rule: string;
+  counterparts: Array<{ kind: string; namespace: string; name: string; counterpart: string | null }>;
+  /** Workloads of the drilled cluster with no counterpart: they exist in one site only. */
+  noCounterpart: Array<{ kind: string; namespace: string; name: string }>;
+  capacity: { fits: boolean; note: string };
 }
 
 export interface DrillResult {
@@ -233,7 +251,14 @@ export interface DrillResult {
     startedAt: string;
     endedAt: string;
     firedrillVersion: string;
-    cluster?: { context?: string; server?: string };
+    cluster?: {
+      context?: string;
+      server?: string;
+      /** Where capacity recovery was counted for workloads with a counterpart (a cluster drill's standby). */
+      standby?: { context: string; server: string };
+      /** Where the worker ran: it must be outside the target. workerInTarget null = it named no node (e.g. a host outside the clusters). */
+      orchestrator?: { host: string; workerNode?: string; workerInTarget: boolean | null };
+    };
     trigger: 'manual' | 'schedule' | 'gameday';
   };
   outcome: Outcome;

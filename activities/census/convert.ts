@@ -101,14 +101,18 @@ export function toPod(p: V1Pod): PodInfo {
   };
 }
 
-function workload(kind: WorkloadKind, meta: V1ObjectMeta | undefined, desired: number): WorkloadInfo {
-  return { kind, namespace: meta?.namespace ?? '', name: meta?.name ?? '', desired, owner: ownerOf(meta) };
+export const APP_NAME_LABEL = 'app.kubernetes.io/name';
+
+function workload(kind: WorkloadKind, meta: V1ObjectMeta | undefined, desired: number, template?: V1ObjectMeta): WorkloadInfo {
+  // The workload's own label, else its pods': how a copy of it in another cluster is recognised.
+  const appName = meta?.labels?.[APP_NAME_LABEL] ?? template?.labels?.[APP_NAME_LABEL];
+  return { kind, namespace: meta?.namespace ?? '', name: meta?.name ?? '', desired, owner: ownerOf(meta), ...(appName ? { appName } : {}) };
 }
 
-export const toDeployment = (d: V1Deployment): WorkloadInfo => workload('Deployment', d.metadata, d.spec?.replicas ?? 1);
-export const toStatefulSet = (s: V1StatefulSet): WorkloadInfo => workload('StatefulSet', s.metadata, s.spec?.replicas ?? 1);
-export const toReplicaSet = (r: V1ReplicaSet): WorkloadInfo => workload('ReplicaSet', r.metadata, r.spec?.replicas ?? 1);
-export const toDaemonSet = (d: V1DaemonSet): WorkloadInfo => workload('DaemonSet', d.metadata, d.status?.desiredNumberScheduled ?? 0);
+export const toDeployment = (d: V1Deployment): WorkloadInfo => workload('Deployment', d.metadata, d.spec?.replicas ?? 1, d.spec?.template?.metadata);
+export const toStatefulSet = (s: V1StatefulSet): WorkloadInfo => workload('StatefulSet', s.metadata, s.spec?.replicas ?? 1, s.spec?.template?.metadata);
+export const toReplicaSet = (r: V1ReplicaSet): WorkloadInfo => workload('ReplicaSet', r.metadata, r.spec?.replicas ?? 1, r.spec?.template?.metadata);
+export const toDaemonSet = (d: V1DaemonSet): WorkloadInfo => workload('DaemonSet', d.metadata, d.status?.desiredNumberScheduled ?? 0, d.spec?.template?.metadata);
 
 export function toPdb(p: V1PodDisruptionBudget): PdbInfo {
   return {

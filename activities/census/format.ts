@@ -43,7 +43,7 @@ function workloadLines(plan: Plan): string[] {
 function placementLines(plan: Plan): string[] {
   const p = plan.placement;
   const worker = p.worker.inside === null
-    ? 'unknown (give --worker-node or FIREDRILL_NODE_NAME when it runs in this cluster)'
+    ? `unknown (give --worker-node or FIREDRILL_NODE_NAME when it runs in this cluster)${plan.target.wholeCluster ? '; a worker on a host outside the cluster, as with the local stack, names no node and is outside' : ''}`
     : `${p.worker.node}: ${p.worker.inside ? 'INSIDE the target' : 'outside the target'}`;
   const temporal = !p.temporal.known
     ? 'unknown (give --temporal-node when it runs in this cluster)'
@@ -74,6 +74,36 @@ function capacityLines(plan: Plan): string[] {
   ]);
 }
 
+function standbyLines(plan: Plan): string[] {
+  const s = plan.standby;
+  if (!s) return [];
+  const rows = s.workloads.map((w) => [
+    w.kind, w.namespace, w.name, `${w.ready}/${w.desired}`,
+    w.counterpart ? `${w.counterpart.kind === w.kind ? '' : `${w.counterpart.kind} `}${w.counterpart.namespace}/${w.counterpart.name}` : 'NONE',
+    w.counterpart ? `${w.counterpart.ready}/${w.counterpart.desired}` : '',
+    w.counterpart ? `by ${w.counterpart.matchedBy}` : '',
+  ]);
+  const c = s.capacity;
+  const short = c.shortfall;
+  const pending = c.pending.map((p) => `    ${p.namespace}/${p.pod} (${p.owner || 'no owner'}): ${p.reason}`);
+  return [
+    ...section(`standby ${s.context} (${s.server}, zones ${s.zones.join(', ') || 'none'}): counterparts`, rows.length
+      ? table([['KIND', 'NAMESPACE', 'NAME', 'READY', `IN ${s.context.toUpperCase()}`, 'READY', 'MATCHED'], ...rows]) : []),
+    `  rule: ${s.rule}`,
+    ...section(`NO COUNTERPART IN ${s.context.toUpperCase()} (${s.noCounterpart.length})`, s.noCounterpart.map((w) => `  ${w.kind} ${w.namespace}/${w.name}`)),
+    ...section(`standby capacity (${s.context})`, [
+      `  must absorb:      ${res(c.mustAbsorb)} (the drilled site's pods that have a counterpart)`,
+      `  free:             ${res(c.free)} on ${c.nodes} schedulable nodes`,
+      `  total:            ${res(c.allocatable)} allocatable, ${res(c.requested)} requested`,
+      `  no counterpart:   ${res(c.withoutCounterpart)} (cannot move anywhere)`,
+      c.fits ? '  fits: yes' : `  fits: NO, short by ${res(short)}; ${c.pending.length} pod(s) would stay Pending`,
+      ...pending,
+      `  estimate: ${c.method}`,
+    ]),
+    ...(s.warnings.length ? section(`standby warnings`, s.warnings.map((w) => `  - ${w}`)) : []),
+  ];
+}
+
 function faultNote(plan: Plan): string[] {
   if (plan.fault === 'cordon') return ['note: fault cordon evicts nothing; the figures show what losing the target would do'];
   if (plan.fault === 'power-loss') return ['note: fault power-loss taints NoExecute: PDBs do not hold pods back, they are shown for drains'];
@@ -98,6 +128,7 @@ export function formatPlan(plan: Plan): string[] {
     ...section('pods without a controller (not recreated)', plan.unmanagedPods.map((p) => `  ${p.namespace}/${p.pod} on ${p.node}`)),
     ...placementLines(plan),
     ...capacityLines(plan),
+    ...standbyLines(plan),
     ...(plan.warnings.length ? section('warnings', plan.warnings.map((w) => `  - ${w}`)) : []),
     '',
     `verdict: ${v.allowed ? 'ALLOWED' : 'REFUSED'}`,

@@ -42,15 +42,27 @@
  *     method:   how the estimate is made (first-fit decreasing; what it ignores)
  *   },
  *   warnings[]: strings that do not refuse the drill,
+ *   standby?: {                                        a cluster target's `standby` (standby.ts)
+ *     context, server, zones[], rule                   rule: how counterparts are matched
+ *     workloads[]: { kind, namespace, name, desired, ready,
+ *                    counterpart: { kind, namespace, name, desired, ready, matchedBy: "name" | "label" } | null }
+ *     noCounterpart[]: { kind, namespace, name }      exists in the drilled cluster only
+ *     capacity: { mustAbsorb, withoutCounterpart, nodes, allocatable, requested, free, shortfall,
+ *                 pending[], fits, method }            room in the standby for the drilled site's load
+ *     warnings[]
+ *   },
  *   verdict:    { allowed, reasons[] }                  the blast-radius guards
  * }
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import type { PlanSummary } from '../../report/result.js';
 import { computeCensus } from './compute.js';
+import { KubeConfigError } from './errors.js';
 import { guardVerdict } from './guards.js';
 import { fetchSnapshot, type SnapshotOptions } from './snapshot.js';
-import type { CensusSpec, Plan, Where } from './types.js';
+import { standbyCensus, standbySummary } from './standby.js';
+import type { Census, CensusSpec, Plan, StandbyCensus, Where } from './types.js';
+import type { ClusterSnapshot } from './model.js';
 
 export { computeCensus } from './compute.js';
 export { guardVerdict } from './guards.js';
@@ -64,15 +76,38 @@ export type * from './types.js';
 
 export const PLAN_SCHEMA_VERSION: Plan['schemaVersion'] = 'firedrill.dev/plan/v1';
 
+/** The same kubeconfig switched to another of its contexts (the standby's). */
+export function withContext(kc: KubeConfig, context: string): KubeConfig {
+  if (!kc.getContextObject(context)) {
+    throw new KubeConfigError(`standby kube context "${context}" does not exist; contexts: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`);
+  }
+  const other = new KubeConfig();
+  other.loadFromOptions({ clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: context });
+  return other;
+}
+
+/** The standby of a cluster drill, read like the drilled cluster (read-only). */
+async function planStandby(spec: CensusSpec, kc: KubeConfig, drilled: { snapshot: ClusterSnapshot; census: Census }, options?: SnapshotOptions): Promise<StandbyCensus | undefined> {
+  const context = spec.target.type === 'cluster' ? spec.target.standby?.context : undefined;
+  if (!context) return undefined;
+  const standbyKc = withContext(kc, context);
+  if (standbyKc.getCurrentCluster()?.server === kc.getCurrentCluster()?.server) {
+    throw new KubeConfigError(`standby context "${context}" reaches the drilled cluster itself (${kc.getCurrentCluster()?.server}): name another cluster`);
+  }
+  return standbyCensus({ spec, context, drilled, standby: await fetchSnapshot(standbyKc, options) });
+}
+
 /** Reads the cluster (read-only), takes the census and judges it against the drill's guards. */
 export async function planDrill(spec: CensusSpec, kc: KubeConfig, where: Where = {}, options?: SnapshotOptions): Promise<Plan> {
   const snapshot = await fetchSnapshot(kc, options);
   const census = computeCensus(spec, snapshot, where);
+  const standby = await planStandby(spec, kc, { snapshot, census }, options);
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
     takenAt: snapshot.takenAt,
     cluster: { server: snapshot.server, context: snapshot.context },
     ...census,
+    ...(standby ? { standby } : {}),
     verdict: guardVerdict(spec, census),
   };
 }
@@ -98,5 +133,6 @@ export function toPlanSummary(plan: Plan): PlanSummary {
     zoneBoundVolumes: plan.zoneBoundVolumes.map((v) => ({ ...v, pods: [...v.pods] })),
     pendingAfterMove: plan.capacity.pending.map((p) => `${p.namespace}/${p.pod}: ${p.reason}`),
     verdict: { allowed: plan.verdict.allowed, reasons: [...plan.verdict.reasons] },
+    ...(plan.standby ? { standby: standbySummary(plan.standby) } : {}),
   };
 }

@@ -82,6 +82,8 @@ export interface WorkloadInfo {
   /** spec.replicas (default 1); for a DaemonSet status.desiredNumberScheduled. */
   desired: number;
   owner?: OwnerRef;
+  /** Its `app.kubernetes.io/name` label (the workload's, else its pod template's). */
+  appName?: string;
 }
 
 export interface LabelSelectorRequirement {

@@ -154,10 +154,49 @@ export interface Verdict {
   reasons: string[];
 }
 
+/** A drilled workload and what stands in for it in the standby cluster (see standby.ts for the rule). */
+export interface CounterpartCensus extends WorkloadKey {
+  desired: number;
+  ready: number;
+  counterpart: (WorkloadKey & { desired: number; ready: number; matchedBy: 'name' | 'label' }) | null;
+}
+
+export interface StandbyCapacity {
+  /** Requests of the drilled cluster's pods whose workloads have a counterpart: the load the standby must take on. */
+  mustAbsorb: Resources;
+  /** Requests of the pods whose workloads have no counterpart: nowhere to go. */
+  withoutCounterpart: Resources;
+  /** Schedulable ready nodes of the standby. */
+  nodes: number;
+  allocatable: Resources;
+  requested: Resources;
+  free: Resources;
+  /** mustAbsorb beyond free, per resource (zero when it fits). */
+  shortfall: Resources;
+  /** Pods first-fit could not place on the standby's free room. */
+  pending: PendingPod[];
+  fits: boolean;
+  method: string;
+}
+
+/** The standby cluster of a cluster drill: counterparts, what has none, and room for the lost site's load. */
+export interface StandbyCensus {
+  context: string;
+  server: string;
+  zones: string[];
+  rule: string;
+  workloads: CounterpartCensus[];
+  noCounterpart: WorkloadKey[];
+  capacity: StandbyCapacity;
+  warnings: string[];
+}
+
 /** The census with its verdict: the versioned document `firedrill plan --json` prints (see index.ts). */
 export interface Plan extends Census {
   schemaVersion: 'firedrill.dev/plan/v1';
   takenAt: string;
   cluster: { server: string; context?: string };
+  /** Only for a cluster target that names `standby`. */
+  standby?: StandbyCensus;
   verdict: Verdict;
 }

@@ -18,6 +18,8 @@ const zoneTarget = z.strictObject({
 const clusterTarget = z.strictObject({
   type: z.literal('cluster'),
   context,
+  /** The cluster meant to take over (another site): the plan matches workloads and capacity in it; nothing in it is changed. */
+  standby: z.strictObject({ context: nonEmpty('standby.context') }).optional(),
 });
 
 const nodesTarget = z.strictObject({
