@@ -59,7 +59,10 @@ const measurements = obj({
     coverage: coverage.optional(),
     inconclusive: z.string().optional(),
   })),
-  rpo: z.array(obj({ probe: z.string(), resolutionMs: ms, acknowledged: z.number(), missing: z.number(), rpoMs: ms.nullable() })),
+  rpo: z.array(obj({
+    probe: z.string(), resolutionMs: ms, acknowledged: z.number(), missing: z.number(), rpoMs: ms.nullable(),
+    reads: z.number().optional(), agreed: z.boolean().optional(),
+  })),
   capacity: obj({
     resolutionMs: ms,
     recoveryMs: ms.nullable(),

@@ -9,8 +9,11 @@ import {
 } from '../report/result.js';
 import type { Journal } from './journal.js';
 import {
-  errorBudget, evaluateObjectives, judgedObjectives, measureCapacity, measureProbe, measureRpo, steadyAtEnd, type JudgedObjective,
+  errorBudget, evaluateObjectives, judgedObjectives, measureCapacity, measureProbe, measureRpo, segmentResolution, steadyAtEnd, type JudgedObjective,
 } from './measure.js';
+
+/** The capacity probe's tick (the workflow asks the probes engine for one per second). */
+const CAPACITY_INTERVAL_MS = 1000;
 
 /** Baseline is steady when each probe stayed within its allowed failures and ends stable. */
 export function baselineVerdict(spec: DrillSpec, obs: ObserveResult): { ok: boolean; reasons: string[] } {
@@ -89,6 +92,8 @@ function measure(a: AssembleInput): Measurements {
     }, from);
   });
   const capRecovered = workloads.every((w) => w.recovered);
+  // What the capacity ticks could claim: a stretch the API did not answer widens it.
+  const capResolution = Math.max(CAPACITY_INTERVAL_MS, ...a.hold.capacity.map((c) => segmentResolution(c.segments, from, CAPACITY_INTERVAL_MS)));
   const failbackFigures = a.failback && restoreAt !== null ? probes.map((p) => p.failbackMs) : null;
   const inj = a.injection;
   return {
@@ -99,7 +104,7 @@ function measure(a: AssembleInput): Measurements {
     probes,
     rpo,
     capacity: {
-      resolutionMs: 1000,
+      resolutionMs: capResolution,
       recovered: capRecovered,
       recoveryMs: capRecovered ? Math.max(0, ...workloads.map((w) => w.recoveryMs as number)) : null,
       workloads,

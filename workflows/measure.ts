@@ -38,8 +38,13 @@ export function longestGap(segments: ProbeSegment[], after: number): number {
  * ticks is not a gap.
  */
 function resolutionOf(p: ProbeTimeline, from: number, coverage: ProbeCoverage): number {
-  const gap = Math.max(longestGap(p.segments, from), coverage.longestGapMs);
-  return gap > 1.5 * p.intervalMs ? gap : p.intervalMs;
+  return segmentResolution(p.segments, from, p.intervalMs, coverage.longestGapMs);
+}
+
+/** The interval, or the longest stretch without observation after `from` when over 1.5 intervals. */
+export function segmentResolution(segments: ProbeSegment[], from: number, intervalMs: number, alsoGapMs = 0): number {
+  const gap = Math.max(longestGap(segments, from), alsoGapMs);
+  return gap > 1.5 * intervalMs ? gap : intervalMs;
 }
 
 /**
@@ -93,6 +98,8 @@ export interface RpoReading {
   firstMissingAt: string | null;
   lastMissingAt: string | null;
   error?: string;
+  reads?: number;
+  agreed?: boolean;
 }
 
 /**
@@ -104,7 +111,10 @@ export function measureRpo(r: RpoReading): RpoMeasurement {
   if (r.error) rpoMs = null;
   else if (r.missing === 0 || !r.firstMissingAt || !r.lastMissingAt) rpoMs = 0;
   else rpoMs = ms(r.lastMissingAt) - ms(r.firstMissingAt) + r.intervalMs;
-  return { probe: r.probe, resolutionMs: r.intervalMs, acknowledged: r.acknowledged, missing: r.missing, rpoMs };
+  return {
+    probe: r.probe, resolutionMs: r.intervalMs, acknowledged: r.acknowledged, missing: r.missing, rpoMs,
+    ...(r.reads !== undefined ? { reads: r.reads } : {}), ...(r.agreed !== undefined ? { agreed: r.agreed } : {}),
+  };
 }
 
 export interface CapacityReading {

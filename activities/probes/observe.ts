@@ -6,7 +6,7 @@ import type { ProbeSegment } from '../../report/result.js';
 import { checkFor, readMarkers, writeMarker, type CheckDeps } from './checks.js';
 import { capacityCheck } from './capacity.js';
 import { SegmentBuilder } from './segments.js';
-import { probeGapMs } from '../../report/coverage.js';
+import { observationGapMs, probeGapMs } from '../../report/coverage.js';
 import { steadyAtEnd } from '../../report/steadiness.js';
 
 // The probes engine: one long-running, heartbeating activity per drill phase. It returns
@@ -34,6 +34,10 @@ export interface RpoReadback {
   firstMissingAt: string | null;
   lastMissingAt: string | null;
   error?: string;
+  /** Reads it took: until two consecutive reads agreed, or the bound. */
+  reads?: number;
+  /** Two consecutive reads agreed (else the union of what the reads returned was used). */
+  agreed?: boolean;
 }
 
 export interface ObserveResult {
@@ -81,7 +85,9 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig; kubeFor?:
         : { ...prior, resumes: prior.resumes + 1 };
     const deadline = cp.startedAt + input.durationMs;
     const builders = new Map(input.probes.map((p) => [p.name, new SegmentBuilder(cp.probes[p.name], { gapMs: probeGapMs(p) })]));
-    const capBuilders = new Map((input.capacity?.workloads ?? []).map((w) => [key(w), new SegmentBuilder(cp.capacity[key(w)])]));
+    // A tick the API could not answer is no observation: a long run of them shows as a gap.
+    const capGapMs = observationGapMs(input.capacity?.intervalMs ?? 1000);
+    const capBuilders = new Map((input.capacity?.workloads ?? []).map((w) => [key(w), new SegmentBuilder(cp.capacity[key(w)], { gapMs: capGapMs })]));
     const desired = new Map<string, number>();
     // What the last observation counted: a report states it, it does not infer it from health.
     const readyOutside = new Map<string, number>(Object.entries(cp.readyOutside ?? {}));
@@ -205,11 +211,35 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig; kubeFor?:
   };
 }
 
+/** Most reads of the markers after the hold: enough for a lagging replica to catch up or be outvoted. */
+export const READBACK_MAX_READS = 5;
+
+const sameSet = (a: Set<number>, b: Set<number>) => a.size === b.size && [...a].every((x) => b.has(x));
+
+/**
+ * Reads the markers back until two consecutive reads agree (at most READBACK_MAX_READS, one
+ * interval apart), so a read that hit a lagging replica does not count markers as lost. When the
+ * reads never agree, a marker any read returned is still stored: the union is what the service has.
+ */
 async function readback(p: RpoProbeSpec, acked: Array<[number, number]>, deps: CheckDeps): Promise<RpoReadback> {
-  const have = await readMarkers(p, deps.fetch ?? fetch);
-  if (!(have instanceof Set)) {
-    return { probe: p.name, acknowledged: acked.length, missing: 0, firstMissingAt: null, lastMissingAt: null, error: have.error };
+  const f = deps.fetch ?? fetch;
+  const sets: Array<Set<number>> = [];
+  let reads = 0;
+  let agreed = false;
+  let lastError: string | undefined;
+  while (reads < READBACK_MAX_READS) {
+    if (reads > 0) await new Promise((r) => setTimeout(r, p.interval));
+    const have = await readMarkers(p, f);
+    reads++;
+    if (!(have instanceof Set)) { lastError = have.error; continue; }
+    const prev = sets.at(-1);
+    sets.push(have);
+    if (prev && sameSet(prev, have)) { agreed = true; break; }
   }
+  if (sets.length === 0) {
+    return { probe: p.name, acknowledged: acked.length, missing: 0, firstMissingAt: null, lastMissingAt: null, error: lastError ?? 'no read-back', reads, agreed: false };
+  }
+  const have = agreed ? (sets.at(-1) as Set<number>) : new Set(sets.flatMap((x) => [...x]));
   const lost = acked.filter(([seq]) => !have.has(seq));
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return {
@@ -218,5 +248,7 @@ async function readback(p: RpoProbeSpec, acked: Array<[number, number]>, deps: C
     missing: lost.length,
     firstMissingAt: iso(lost[0]?.[1]),
     lastMissingAt: iso(lost.at(-1)?.[1]),
+    reads,
+    agreed,
   };
 }

@@ -93,6 +93,17 @@ describe('assembled verdicts', () => {
     expect(r.injection?.nodes.find((n) => n.name === 'node-a-3')?.restored).toBe(true);
   });
 
+  it('capacity: ticks the API did not answer widen its resolution, and readyOutsideAfter is the last count observed', () => {
+    const workload = { kind: 'Deployment', namespace: 'shop', name: 'web' } as const;
+    const hold = { ...phases().hold!, capacity: [{ workload, desired: 2, readyOutside: 2, segments: [seg(10, 12, false), seg(25, 32, true)] }] };
+    const r = assembleResult(phases({ hold }));
+    expect(r.measurements.capacity).toMatchObject({ resolutionMs: 13_000, recoveryMs: 15_000 });
+    expect(r.measurements.capacity?.workloads[0]).toMatchObject({ readyOutsideAfter: 2, recovered: true });
+    const steady = assembleResult(phases({ hold: { ...hold, capacity: [{ workload, desired: 2, readyOutside: 1, segments: [seg(10, 32, false)] }] } }));
+    expect(steady.measurements.capacity).toMatchObject({ resolutionMs: 1000 });
+    expect(steady.measurements.capacity?.workloads[0]).toMatchObject({ readyOutsideAfter: 1, recovered: false });
+  });
+
   it('injection stopped before the fault was in place: no T0, but the window from the first change is still measured', () => {
     const injection: InjectResult = { ...phases().injection!, t0: at(20), t0Reached: false, stopped: true };
     const r = assembleResult(phases({ injection, outcome: 'aborted', outcomeReason: 'guardrail: timing.maxDuration reached' }));
