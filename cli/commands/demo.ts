@@ -1,12 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import * as k8s from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { applyManifestFile } from '../../devstack/apply.js';
 import { projectRoot } from '../../devstack/paths.js';
 import { stackPorts } from '../../devstack/ports.js';
 import { loadKubeConfig, stackUp } from '../../devstack/stack.js';
-import { waitFor } from '../../devstack/procs.js';
+import { restartDeployments, waitWorkloadReady } from '../../devstack/workloads.js';
+import { applySiteWorkloads, siteClients, siteTruthLines, SITE_DRILL, startSiteSimulator } from '../../devstack/site-demo.js';
 import { loadDrillFile } from '../../drills/load.js';
 import { formatProblem } from '../../drills/positions.js';
 import { startSimulator } from '../../simulator/server.js';
@@ -23,56 +23,33 @@ import { STACK_ENV, withHelp } from '../help.js';
 export const DEMO_DRILL = path.join(projectRoot, 'drills', 'pangyo-zone-loss.yaml');
 export const DEMO_WORKLOAD = path.join(projectRoot, 'demo', 'workload.yaml');
 
-/**
- * Restarts the sample Deployments so each run starts from the scheduler's own placement: a
- * previous drill leaves replicas in the surviving zones, which would make the next one trivial.
- */
-export async function restartDeployments(kc: k8s.KubeConfig, namespace: string): Promise<void> {
-  const apps = kc.makeApiClient(k8s.AppsV1Api);
-  const at = new Date().toISOString();
-  for (const d of (await apps.listNamespacedDeployment({ namespace })).items) {
-    await apps.patchNamespacedDeployment({
-      name: d.metadata?.name ?? '', namespace,
-      body: { spec: { template: { metadata: { annotations: { 'firedrill.dev/restarted-at': at } } } } },
-    }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-  }
-}
-
-/** Waits until every Deployment and StatefulSet in the namespace has all its replicas ready. */
-export async function waitWorkloadReady(kc: k8s.KubeConfig, namespace: string, timeoutMs = 120_000): Promise<void> {
-  const apps = kc.makeApiClient(k8s.AppsV1Api);
-  let last = '';
-  await waitFor(`the workloads in ${namespace}`, async () => {
-    const [d, s] = await Promise.all([apps.listNamespacedDeployment({ namespace }), apps.listNamespacedStatefulSet({ namespace })]);
-    // Ready and fully rolled out: no replicas of an older template left.
-    const pending = [...d.items, ...s.items]
-      .filter((w) => (w.status?.readyReplicas ?? 0) < (w.spec?.replicas ?? 1)
-        || (w.status?.updatedReplicas ?? 0) < (w.spec?.replicas ?? 1)
-        || (w.status?.replicas ?? 0) > (w.spec?.replicas ?? 1))
-      .map((w) => `${w.metadata?.name} ${w.status?.readyReplicas ?? 0}/${w.spec?.replicas ?? 1}`);
-    last = pending.join(', ');
-    return pending.length === 0;
-  }, timeoutMs, async () => `not ready: ${last}`);
-}
-
 export function registerDemo(program: Command): void {
   const demo = program.command('demo')
     .description('bring up the embedded stack, apply the sample workload, run the Pangyo-style zone-loss drill with an in-process worker and the service simulator, and write its report to reports/')
     .option('--json', 'print the drill result as JSON at the end')
     .option('--nodes-per-zone <n>', 'simulated nodes per zone', (v) => Number(v), 4)
-    .action(async (opts: { json?: boolean; nodesPerZone: number }) => {
+    .option('--sites <n>', '2: two clusters (site-a, site-b) and the whole-site drill drills/pangyo-site-loss.yaml', (v) => Number(v), 1)
+    .action(async (opts: { json?: boolean; nodesPerZone: number; sites: number }) => {
       const progress = progressPrinter('demo');
-      const up = await stackUp({ nodesPerZone: opts.nodesPerZone, progress });
+      if (opts.sites !== 1 && opts.sites !== 2) throw new UsageError(`--sites must be 1 or 2, got ${opts.sites}`);
+      const twoSites = opts.sites === 2;
+      const up = await stackUp({ nodesPerZone: opts.nodesPerZone, sites: twoSites ? 2 : 1, progress });
       progress(`stack ready (Temporal ${up.status.temporalAddress}, UI ${up.status.temporalUiUrl})`);
       const kc = loadKubeConfig();
-      progress(`applied ${(await applyManifestFile(kc, DEMO_WORKLOAD)).length} objects of the sample workload`);
-      await restartDeployments(kc, 'demo');
-      await waitWorkloadReady(kc, 'demo');
+      const sites = twoSites ? siteClients(up.status.kubeconfig) : undefined;
+      if (sites) await applySiteWorkloads(sites, progress);
+      else {
+        progress(`applied ${(await applyManifestFile(kc, DEMO_WORKLOAD)).length} objects of the sample workload`);
+        await restartDeployments(kc, 'demo');
+        await waitWorkloadReady(kc, 'demo');
+      }
       progress('sample workload ready');
 
-      const loaded = await loadDrillFile(DEMO_DRILL);
+      const loaded = await loadDrillFile(sites ? SITE_DRILL : DEMO_DRILL);
       if (!loaded.ok) throw new UsageError(loaded.problems.map(formatProblem).join('\n'));
-      const sim = await startSimulator({ kc, port: stackPorts().simulator, namespaces: ['demo'] });
+      const sim = sites
+        ? await startSiteSimulator(sites, stackPorts().simulator)
+        : await startSimulator({ kc, port: stackPorts().simulator, namespaces: ['demo'] });
       progress(`service simulator on ${sim.url}`);
       const config = loadConfig({
         ...process.env,
@@ -92,6 +69,7 @@ export function registerDemo(program: Command): void {
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
           process.stdout.write(`\n${summaryLines(result).join('\n')}\n`);
+          if (sites) process.stdout.write(`\n${(await siteTruthLines(sim.url, result.run.startedAt, result.restore?.endedAt)).join('\n')}\n`);
           // Name what is really there: the PDF is only written where Chromium is.
           const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => !f.endsWith('.tmp')).sort();
           process.stdout.write(`\nreport: ${dir}/ (${files.join(', ') || 'nothing written: see the journal'}); history: ${path.dirname(path.dirname(dir))}/index.html\n`);
@@ -106,7 +84,7 @@ export function registerDemo(program: Command): void {
     });
   withHelp(demo, {
     environment: [...STACK_ENV, 'FIREDRILL_REPORT_DIR', 'FIREDRILL_CHROMIUM'],
-    exitCodes: [[0, 'every objective met'], [1, 'objectives missed (the sample drill misses two by design)'], [2, 'aborted, refused or error']],
-    examples: ['npm run demo', 'firedrill demo --json'],
+    exitCodes: [[0, 'every objective met'], [1, 'objectives missed (both sample drills miss some by design)'], [2, 'aborted, refused or error']],
+    examples: ['npm run demo', 'firedrill demo --json', 'firedrill demo --sites 2'],
   });
 }

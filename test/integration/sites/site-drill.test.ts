@@ -1,0 +1,140 @@
+import os from 'node:os';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { followDrill, startDrill } from '../../../client/drills.js';
+import { SITE_DRILL } from '../../../devstack/site-demo.js';
+import { loadDrillFile } from '../../../drills/load.js';
+import { formatProblem } from '../../../drills/positions.js';
+import type { DrillSpec } from '../../../drills/schema/index.js';
+import type { DrillResult } from '../../../report/result.js';
+import { nodeChanges, snapshotNodes, type NodeState } from '../../support/node-checks.js';
+import { startWorker, type TestWorker } from '../../support/workers.js';
+import { startTwoSites, truth, type FrontTruth, type StoreTruth, type TwoSites } from './two-sites.js';
+
+// The Pangyo drill as it happened, end to end on two real clusters: power-loss of all of
+// site-a, traffic through the global front, the store replicated to site-b, capacity counted in
+// site-b. Measured against the simulator's ground truth; site-a restored, site-b never touched.
+
+let env: TwoSites;
+let worker: TestWorker;
+let spec: DrillSpec;
+let sha256: string;
+
+const ms = (iso: string) => Date.parse(iso);
+
+async function runDrill(w: TestWorker, s: DrillSpec): Promise<DrillResult> {
+  const handle = await startDrill(w.client, w.target, s, sha256, { approvedBy: 'site-tests' });
+  return followDrill(handle, () => undefined);
+}
+
+beforeAll(async () => {
+  env = await startTwoSites();
+  const loaded = await loadDrillFile(SITE_DRILL, { env: { ...process.env, FIREDRILL_SIMULATOR_URL: env.sim.url } });
+  if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
+  // The real drill file; reports in JSON only, to spare the busy machine a PDF.
+  spec = { ...loaded.spec, report: { ...loaded.spec.report, formats: ['json'] } };
+  sha256 = loaded.sha256;
+  worker = await startWorker(env.stack);
+}, 900_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  await env?.close();
+});
+
+describe('whole-site safety', () => {
+  it('refuses the drill when the worker runs on a node of the drilled site, and changes nothing', async () => {
+    const before = await snapshotNodes(env.sites.a);
+    const inside = await startWorker(env.stack, { env: { FIREDRILL_NODE_NAME: 'kwok-zone-a-000' } });
+    try {
+      const result = await runDrill(inside, spec);
+      expect(result.outcome).toBe('refused');
+      expect(result.outcomeReason).toMatch(/firedrill worker runs on node kwok-zone-a-000, inside the target/);
+      expect(result.injection).toBeNull();
+      expect(result.run.cluster?.orchestrator).toMatchObject({ workerNode: 'kwok-zone-a-000', workerInTarget: true });
+    } finally {
+      await inside.stop();
+    }
+    expect(await nodeChanges(env.sites.a, before)).toEqual([]);
+  }, 300_000);
+});
+
+describe('the Pangyo site-loss drill on two clusters', () => {
+  let result: DrillResult;
+  let beforeA: Map<string, NodeState>;
+  let beforeB: Map<string, NodeState>;
+  let front: FrontTruth;
+  let store: StoreTruth;
+
+  beforeAll(async () => {
+    beforeA = await snapshotNodes(env.sites.a);
+    beforeB = await snapshotNodes(env.sites.b);
+    result = await runDrill(worker, spec);
+    front = await truth<FrontTruth>(env.sim, '/front-truth/demo/storefront');
+    store = await truth<StoreTruth>(env.sim, '/geo-truth/demo/orders');
+  }, 600_000);
+
+  it('takes every node of site-a, records the standby and where the worker ran', () => {
+    expect(result.journal.filter((j) => j.kind === 'error')).toEqual([]);
+    expect(result.injection?.nodes.map((n) => n.name).sort()).toEqual([...beforeA.keys()].sort());
+    expect(result.run.cluster).toMatchObject({
+      context: 'site-a', standby: { context: 'site-b' }, orchestrator: { host: os.hostname(), workerInTarget: null },
+    });
+    expect(result.run.cluster?.orchestrator?.workerNode).toBeUndefined();
+  });
+
+  it('fails traffic over within the front\'s failover time ± one probe interval of the ground truth', () => {
+    const interval = spec.probes.find((p) => p.name === 'storefront')!.interval;
+    const from = ms(result.measurements.injectStartedAt!);
+    const lostAt = front.sites['site-a']!.find((t) => !t.up && ms(t.at) >= from);
+    const moved = front.switches.find((s) => s.to === 'site-b' && ms(s.at) >= from);
+    expect(lostAt).toBeDefined();
+    expect(moved).toBeDefined();
+    const failover = ms(moved!.at) - ms(lostAt!.at);
+    expect(Math.abs(failover - front.failoverMs)).toBeLessThanOrEqual(interval);
+    // The drill measured it: its RTO is the time to that switch, ± one probe interval.
+    const rto = result.measurements.probes.find((p) => p.probe === 'storefront')!.rtoMs!;
+    expect(Math.abs(rto - (ms(moved!.at) - from))).toBeLessThanOrEqual(interval);
+    expect(result.objectives.find((o) => o.type === 'rto' && o.probe === 'storefront')?.status).toBe('met');
+  });
+
+  it('loses the writes site-a acknowledged but had not replicated: RPO is the lag ± one interval', () => {
+    const interval = spec.probes.find((p) => p.name === 'orders-rpo')!.interval;
+    const failover = store.promotions.find((p) => p.kind === 'failover' && p.from === 'site-a');
+    expect(failover).toBeDefined();
+    const rpo = result.measurements.rpo.find((r) => r.probe === 'orders-rpo')!;
+    expect(rpo.missing).toBe(failover!.lost);
+    expect(rpo.missing).toBeGreaterThan(0);
+    expect(Math.abs(rpo.rpoMs! - store.lagMs)).toBeLessThanOrEqual(interval);
+    // The simulator's unreplicated window, measured the way the probe measures: span + one interval.
+    const window = ms(failover!.lostTo!) - ms(failover!.lostFrom!) + interval;
+    expect(Math.abs(rpo.rpoMs! - window)).toBeLessThanOrEqual(interval);
+  });
+
+  it('counts capacity in site-b: recovered where there is a counterpart, not for what exists in site-a only', () => {
+    const workloads = result.measurements.capacity?.workloads ?? [];
+    const by = (name: string) => workloads.find((w) => w.name === name);
+    expect(by('storefront')?.recovered).toBe(true);
+    expect(by('orders')?.recovered).toBe(true);
+    expect(by('ops-console')?.recovered).toBe(false);
+    expect(by('prometheus')?.recovered).toBe(false);
+    expect(result.plan?.standby?.noCounterpart.map((w) => `${w.namespace}/${w.name}`)).toEqual(['demo/ops-console', 'monitoring/prometheus']);
+    expect(result.objectives.find((o) => o.type === 'rto' && o.probe === 'ops-console')?.status).toBe('missed');
+  });
+
+  it('restores every node of site-a and fails traffic back to site-a', async () => {
+    expect(result.restore?.nodes.every((n) => n.restored)).toBe(true);
+    expect(result.restore?.nodes).toHaveLength(beforeA.size);
+    expect(await nodeChanges(env.sites.a, beforeA, { mine: [result.run.workflowId] })).toEqual([]);
+    const back = front.switches.find((s) => s.from === 'site-b' && s.to === 'site-a' && ms(s.at) >= ms(result.restore!.endedAt) - 1000);
+    expect(back).toBeDefined();
+    expect(result.measurements.probes.find((p) => p.probe === 'traffic-on-site-a')?.failbackMs).not.toBeNull();
+    expect(store.primary).toBe('site-a');
+  });
+
+  it('never touches site-b', async () => {
+    const nodes = await env.sites.b.makeApiClient(k8s.CoreV1Api).listNode();
+    expect(nodes.items.map((n) => n.metadata?.name).sort()).toEqual([...beforeB.keys()].sort());
+    expect(await nodeChanges(env.sites.b, beforeB, { strict: beforeB.keys() })).toEqual([]);
+  });
+});
