@@ -1,7 +1,7 @@
 // Ports of the local stack. The defaults are Temporal's usual ones and a block for Kubernetes
 // away from the well-known ports (so a packaged etcd on 2379 never collides). With
-// FIREDRILL_DEV_PORT_BASE=N every port moves into N..N+10, for a second stack beside the first.
-// The last two are taken only by a second site (`dev up --sites 2`).
+// FIREDRILL_DEV_PORT_BASE=N every port moves into N..N+11, for a second stack beside the first.
+// base+9 and base+10 are taken only by a second site (`dev up --sites 2`).
 export interface StackPorts {
   /** base+0 (default 7233): Temporal frontend (gRPC), TEMPORAL_ADDRESS. */
   temporal: number;
@@ -25,6 +25,8 @@ export interface StackPorts {
   siteBApiserver: number;
   /** base+10 (default 16082): site-b's kwok, with `--sites 2` only. */
   siteBKwok: number;
+  /** base+11 (default 8740): the control tower (`firedrill tower`) that `dev up` starts. */
+  tower: number;
 }
 
 export function stackPorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
@@ -37,13 +39,13 @@ export function stackPorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
     return {
       temporal: base, temporalUi: base + 1, temporalHttp: base + 2, temporalMetrics: base + 3,
       etcd: base + 4, etcdPeer: base + 5, apiserver: base + 6, kwok: base + 7, simulator: base + 8,
-      siteBApiserver: base + 9, siteBKwok: base + 10,
+      siteBApiserver: base + 9, siteBKwok: base + 10, tower: base + 11,
     };
   }
   return {
     temporal: 7233, temporalUi: 8233, temporalHttp: 7243, temporalMetrics: 7244,
     etcd: 12379, etcdPeer: 12380, apiserver: 16443, kwok: 16081, simulator: 18080,
-    siteBApiserver: 16444, siteBKwok: 16082,
+    siteBApiserver: 16444, siteBKwok: 16082, tower: 8740,
   };
 }
 

@@ -15,6 +15,7 @@ import {
   temporalServerUp, type StackTemporal, type TemporalKind,
 } from './temporal-server.js';
 import { TEMPORAL_CLI_VERSION } from './versions.js';
+import { startStackTower, TOWER_PROCESS } from '../tower/dev-process.js';
 import {
   SITE_B_COMPONENTS, siteBConfigured, siteStatuses, startSiteB, stopSiteB, writeSiteContexts, type SiteStatus,
 } from './sites.js';
@@ -33,6 +34,8 @@ export interface StackStatus {
   sites: SiteStatus[];
   /** Which Temporal runs (`dev up --temporal dev|server`), and the mTLS files of the real server. */
   temporal: StackTemporal;
+  /** The control tower `dev up` started, or null when it does not run. */
+  towerUrl: string | null;
 }
 
 const ALL = ['temporal', ...KUBE_COMPONENTS] as const;
@@ -58,6 +61,8 @@ export async function stackStatus(stateDir = stateRoot(), ports: StackPorts = st
   let nodesPerZone: NodeCounts = {};
   if (kubeUp) nodesPerZone = await countNodes(loadKubeConfig(stateDir)).catch(() => ({}));
   const sites = await siteStatuses(stateDir, ports, { running: kubeUp, nodesPerZone });
+  const towerPid = await runningPid(stateDir, TOWER_PROCESS);
+  if (towerPid) components[TOWER_PROCESS] = { running: true, pid: towerPid };
   return {
     running: kubeUp && temporalUp,
     temporalAddress: `127.0.0.1:${ports.temporal}`,
@@ -71,6 +76,7 @@ export async function stackStatus(stateDir = stateRoot(), ports: StackPorts = st
     nodesPerZone,
     sites,
     temporal: stackTemporal(stateDir, kind, TEMPORAL_CLI_VERSION),
+    towerUrl: towerPid ? `http://127.0.0.1:${ports.tower}` : null,
   };
 }
 
@@ -88,6 +94,8 @@ export interface UpOptions {
   siteBNodesPerZone?: number;
   /** The CLI dev server (default) or the real Temporal server on PostgreSQL with mTLS. */
   temporal?: TemporalKind;
+  /** Start the control tower beside the stack (default true). */
+  tower?: boolean;
 }
 
 /** What `up` started, so a test harness can stop only that. */
@@ -169,9 +177,15 @@ export async function stackUp(opts: UpOptions, stateDir = stateRoot(), ports: St
       await writeSiteContexts(stateDir, ports);
       if (SITE_B_COMPONENTS.some((n) => !before.has(n))) siteBSeconds = (Date.now() - tb) / 1000;
     }
+    const towerBefore = Boolean(await runningPid(stateDir, TOWER_PROCESS));
+    if (opts.tower !== false) {
+      await startStackTower(stateDir, {
+        port: ports.tower, temporalAddress: `127.0.0.1:${ports.temporal}`, temporalUiUrl: `http://127.0.0.1:${ports.temporalUi}`, progress: opts.progress,
+      });
+    }
     const status = await stackStatus(stateDir, ports);
     await fs.writeFile(path.join(stateDir, 'stack.json'), JSON.stringify(status, null, 2));
-    const started = names.filter((n) => !before.has(n) && status.components[n]?.running);
+    const started = [...names, ...(towerBefore ? [] : [TOWER_PROCESS])].filter((n) => !before.has(n) && status.components[n]?.running);
     return { status, started, seconds: (Date.now() - t0) / 1000, ...(siteBSeconds !== undefined ? { siteBSeconds } : {}) };
   });
 }
@@ -179,8 +193,10 @@ export async function stackUp(opts: UpOptions, stateDir = stateRoot(), ports: St
 /** Stops the named components (default: all), in reverse dependency order, by pid file only. */
 export async function stackDown(stateDir = stateRoot(), only?: readonly string[]): Promise<string[]> {
   const order = ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd', 'temporal'];
-  // Site-b lives on site-a's etcd: it goes first.
-  const stopped: string[] = await stopSiteB(stateDir, only);
+  // The tower only reads the stack: it goes first; site-b lives on site-a's etcd: it goes next.
+  const stopped: string[] = [];
+  if ((!only || only.includes(TOWER_PROCESS)) && await stopProcess(stateDir, TOWER_PROCESS)) stopped.push(TOWER_PROCESS);
+  stopped.push(...await stopSiteB(stateDir, only));
   for (const name of order) {
     if (only && !only.includes(name)) continue;
     if (await stopProcess(stateDir, name)) stopped.push(name);

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { stackDown, stackStatus, stackUp, type StackStatus } from '../../devstack/stack.js';
 import { progressPrinter } from '../progress.js';
 import { STACK_ENV, withHelp } from '../help.js';
@@ -8,8 +8,9 @@ function printStatus(s: StackStatus): void {
     .map(([z, c]) => `${z}: ${c.ready}/${c.total} ready`).join(', ');
   process.stdout.write([
     `stack:      ${s.running ? 'running' : 'not running'}`,
-    `temporal:   ${s.temporalAddress} (namespace ${s.temporalNamespace})`,
-    `ui:         ${s.temporalUiUrl}`,
+    `temporal:   ${s.temporalAddress} (namespace ${s.temporalNamespace}; ${s.temporal.kind === 'server' ? `Temporal server ${s.temporal.version} on PostgreSQL, mTLS` : `dev server ${s.temporal.version}`})`,
+    `ui:         ${s.temporalUiUrl || 'none (the real server has no UI)'}`,
+    `tower:      ${s.towerUrl ?? 'not running (firedrill tower)'}`,
     `kubeconfig: ${s.kubeconfig}`,
     `apiserver:  ${s.kubeApiServer}`,
     `nodes:      ${zones || 'none'}`,
@@ -26,9 +27,10 @@ export function registerDev(program: Command): void {
     .description('build (once, cached) and start the Temporal dev server, etcd, kube-apiserver, controller-manager, scheduler and kwok nodes in three zones; reuses a healthy running stack')
     .option('--nodes-per-zone <n>', 'simulated nodes in each of zone-a, zone-b, zone-c', (v) => Number(v), 4)
     .option('--sites <n>', '2 adds site-b: a second cluster (zone-d, zone-e) as kube context site-b beside site-a', (v) => Number(v), 1)
+    .addOption(new Option('--temporal <kind>', 'dev: the Temporal CLI dev server (SQLite, UI); server: the real Temporal server on PostgreSQL with mTLS').choices(['dev', 'server']).default('dev'))
     .option('--json', 'print the stack status as JSON')
-    .action(async (opts: { nodesPerZone: number; sites: number; json?: boolean }) => {
-      const res = await stackUp({ nodesPerZone: opts.nodesPerZone, sites: opts.sites as 1 | 2, progress: progressPrinter('dev up') });
+    .action(async (opts: { nodesPerZone: number; sites: number; temporal: 'dev' | 'server'; json?: boolean }) => {
+      const res = await stackUp({ nodesPerZone: opts.nodesPerZone, sites: opts.sites as 1 | 2, temporal: opts.temporal, progress: progressPrinter('dev up') });
       if (opts.json) process.stdout.write(`${JSON.stringify({ ...res.status, started: res.started, seconds: res.seconds, ...(res.siteBSeconds !== undefined ? { siteBSeconds: res.siteBSeconds } : {}) }, null, 2)}\n`);
       else {
         printStatus(res.status);

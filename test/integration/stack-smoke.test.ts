@@ -10,6 +10,13 @@ import { createNamespace, deleteNamespace, eventually, kubeFor, readyPodZones, s
 const stack = inject('stack');
 
 describe('the local stack', () => {
+  it('serves the control tower beside the stack, at the URL dev status gives', async () => {
+    expect(stack.towerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await fetch(`${stack.towerUrl}/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('firedrill');
+  });
+
   it('runs a workflow on the real Temporal dev server through a real worker', async () => {
     const taskQueue = uniqueName('smoke');
     const nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });

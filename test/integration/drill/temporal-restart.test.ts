@@ -64,7 +64,7 @@ describe('a drill whose Temporal server restarts', () => {
     stateDir = await mkdtemp(path.join(tmpdir(), 'firedrill-temporal-'));
     const [temporal, temporalUi, temporalHttp, temporalMetrics] = await distinctFreePorts(4) as [number, number, number, number];
     // Only the Temporal ports are used by startTemporal.
-    ports = { temporal, temporalUi, temporalHttp, temporalMetrics, etcd: 0, etcdPeer: 0, apiserver: 0, kwok: 0, simulator: 0, siteBApiserver: 0, siteBKwok: 0 };
+    ports = { temporal, temporalUi, temporalHttp, temporalMetrics, etcd: 0, etcdPeer: 0, apiserver: 0, kwok: 0, simulator: 0, siteBApiserver: 0, siteBKwok: 0, tower: 0 };
     temporalBin = await ensureTemporal(progress);
     await startTemporal(stateDir, ports, temporalBin, progress);
     privateStack = { ...stack, temporalAddress: `127.0.0.1:${temporal}`, temporalUiUrl: `http://127.0.0.1:${temporalUi}` };
