@@ -14,7 +14,7 @@ export const ENVIRONMENT: Record<string, string> = {
   FIREDRILL_LOG_LEVEL: 'worker log level: trace, debug, info, warn, error (default: info)',
   FIREDRILL_STATE_DIR: 'state of the embedded stack: databases, pid files, logs (default: ~/.cache/firedrill/state)',
   FIREDRILL_CACHE_DIR: 'built tools of the embedded stack (default: ~/.cache/firedrill)',
-  FIREDRILL_DEV_PORT_BASE: 'move every port of the embedded stack into N..N+8, for a second stack',
+  FIREDRILL_DEV_PORT_BASE: 'move every port of the embedded stack into N..N+11, for a second stack',
   FIREDRILL_SIMULATOR_URL: 'the service simulator drills may name as ${FIREDRILL_SIMULATOR_URL} (default: the stack\'s)',
   FIREDRILL_CHROMIUM: 'Chromium for PDF reports (default: /usr/bin/chromium)',
   FIREDRILL_NODE_NAME: 'the node the worker runs on, so preflight refuses a target that contains it',

@@ -1,13 +1,15 @@
 import os from 'node:os';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { followDrill, startDrill } from '../../../client/drills.js';
+import { followDrill, startDrill, terminateRun, waitForPhase } from '../../../client/drills.js';
 import { SITE_DRILL } from '../../../devstack/site-demo.js';
 import { loadDrillFile } from '../../../drills/load.js';
 import { formatProblem } from '../../../drills/positions.js';
 import type { DrillSpec } from '../../../drills/schema/index.js';
 import type { DrillResult } from '../../../report/result.js';
-import { nodeChanges, snapshotNodes, type NodeState } from '../../support/node-checks.js';
+import { janitorWorkflowType, type JanitorReport } from '../../../workflows/contract.js';
+import { uniqueName } from '../../support/kube.js';
+import { markedRuns, nodeChanges, snapshotNodes, type NodeState } from '../../support/node-checks.js';
 import { startWorker, type TestWorker } from '../../support/workers.js';
 import { startTwoSites, truth, type FrontTruth, type StoreTruth, type TwoSites } from './two-sites.js';
 
@@ -125,7 +127,7 @@ describe('the Pangyo site-loss drill on two clusters', () => {
   it('restores every node of site-a and fails traffic back to site-a', async () => {
     expect(result.restore?.nodes.every((n) => n.restored)).toBe(true);
     expect(result.restore?.nodes).toHaveLength(beforeA.size);
-    expect(await nodeChanges(env.sites.a, beforeA, { mine: [result.run.workflowId] })).toEqual([]);
+    expect(await nodeChanges(env.sites.a, beforeA, { mine: [result.run.runId] })).toEqual([]);
     const back = front.switches.find((s) => s.from === 'site-b' && s.to === 'site-a' && ms(s.at) >= ms(result.restore!.endedAt) - 1000);
     expect(back).toBeDefined();
     expect(result.measurements.probes.find((p) => p.probe === 'traffic-on-site-a')?.failbackMs).not.toBeNull();
@@ -137,4 +139,25 @@ describe('the Pangyo site-loss drill on two clusters', () => {
     expect(nodes.items.map((n) => n.metadata?.name).sort()).toEqual([...beforeB.keys()].sort());
     expect(await nodeChanges(env.sites.b, beforeB, { strict: beforeB.keys() })).toEqual([]);
   });
+});
+
+describe('a terminated site drill', () => {
+  it('is put back by the janitor in site-a\'s context, and the janitor finds nothing of it in site-b', async () => {
+    const beforeA = await snapshotNodes(env.sites.a);
+    const beforeB = await snapshotNodes(env.sites.b);
+    const handle = await startDrill(worker.client, worker.target, spec, sha256, { approvedBy: 'site-tests' });
+    await waitForPhase(handle, 'hold', 180_000);
+    // Termination skips the drill's own restore: only the janitor can put site-a back.
+    await terminateRun(worker.client, handle.workflowId, 'site test: the drill\'s own restore must not run');
+    expect((await markedRuns(env.sites.a)).get(handle.firstExecutionRunId)?.length).toBe(beforeA.size);
+    const janitor = async (context: string) => (await worker.client.workflow.execute(janitorWorkflowType, {
+      taskQueue: worker.taskQueue, workflowId: uniqueName(`janitor-${context}`), args: [{ context }],
+    })) as JanitorReport;
+    const inB = await janitor('site-b');
+    expect(inB.restored).toEqual([]);
+    const inA = await janitor('site-a');
+    expect(inA.restored.flatMap((r) => r.nodes).sort()).toEqual([...beforeA.keys()].sort());
+    expect(await nodeChanges(env.sites.a, beforeA, { mine: [handle.firstExecutionRunId] })).toEqual([]);
+    expect(await nodeChanges(env.sites.b, beforeB, { strict: beforeB.keys() })).toEqual([]);
+  }, 400_000);
 });

@@ -26,7 +26,7 @@ export async function startTwoSites(): Promise<TwoSites> {
   const ports = stackPorts({ FIREDRILL_DEV_PORT_BASE: SITES_PORT_BASE });
   // Two nodes per zone: ten kwok nodes in all on a busy machine.
   const up = await stackUp({ nodesPerZone: 2, sites: 2, progress }, SITES_STATE_DIR, ports);
-  progress(`ready in ${up.seconds.toFixed(1)} s; started: ${up.started.join(', ') || 'nothing (reused)'}`);
+  progress(`ready in ${up.seconds.toFixed(1)} s${up.siteBSeconds !== undefined ? ` (site-b ${up.siteBSeconds.toFixed(1)} s)` : ''}; started: ${up.started.join(', ') || 'nothing (reused)'}`);
   const sites = siteClients(up.status.kubeconfig);
   await applySiteWorkloads(sites, progress);
   const sim = await startSiteSimulator(sites, await freePort(), { pollMs: SIMULATOR_POLL_MS });
