@@ -1,7 +1,7 @@
 import { condition, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { GAMEDAY_SCHEMA_VERSION, type GameDayDrillSummary, type GameDayResult } from '../report/gameday-result.js';
-import type { DrillResult, JournalEntry, Outcome } from '../report/result.js';
+import { objectiveStatus, type DrillResult, type JournalEntry, type Outcome } from '../report/result.js';
 import {
   abortSignal, approveSignal, drillSearchAttributes, gameDayStatusQuery, type AbortSignal, type DrillInput, type GameDayInput, type GameDayStatus,
 } from './contract.js';
@@ -24,7 +24,8 @@ export function approvalRefusal(input: Pick<GameDayInput, 'day' | 'drills'>, ide
 }
 
 export function summarise(file: string, r: DrillResult): GameDayDrillSummary {
-  const missed = r.objectives.filter((o) => !o.met).map((o) => `${o.type}${o.probe ? ` ${o.probe}` : ''}`);
+  // Objectives not shown met: missed, or not observed well enough to judge.
+  const missed = r.objectives.filter((o) => objectiveStatus(o) !== 'met').map((o) => `${o.type}${o.probe ? ` ${o.probe}` : ''}`);
   return {
     name: r.drill.name, file, workflowId: r.run.workflowId, outcome: r.outcome, outcomeReason: r.outcomeReason,
     objectives: { met: r.objectives.length - missed.length, total: r.objectives.length, missed },
@@ -32,7 +33,7 @@ export function summarise(file: string, r: DrillResult): GameDayDrillSummary {
   };
 }
 
-const SEVERITY: Outcome[] = ['passed', 'skipped', 'failed', 'refused', 'aborted', 'error'];
+const SEVERITY: Outcome[] = ['passed', 'skipped', 'inconclusive', 'failed', 'refused', 'aborted', 'error'];
 
 /** The day's outcome: the worst drill outcome, except that skipped drills do not count. Pure. */
 export function dayOutcome(drills: readonly GameDayDrillSummary[]): { outcome: Outcome; reason: string } {
@@ -135,7 +136,8 @@ export async function gameDayWorkflow(input: GameDayInput): Promise<GameDayResul
     add(summary.outcome === 'passed' ? 'info' : 'warning', `${name}: ${summary.outcome} (${summary.outcomeReason})`);
     const last = i === input.drills.length - 1;
     if (last) break;
-    if (summary.outcome !== 'passed' && summary.outcome !== 'failed') {
+    // A drill that ran to its end (met, missed or not judged) leaves the system fit for the next.
+    if (summary.outcome !== 'passed' && summary.outcome !== 'failed' && summary.outcome !== 'inconclusive') {
       const by = status.aborted?.identity;
       skipRest(i + 1, by ? `skipped: the game day was aborted by ${by}` : `skipped: ${name} ended ${summary.outcome}`);
       break;
