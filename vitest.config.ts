@@ -24,12 +24,27 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          exclude: ['test/integration/temporal-server/**'],
           environment: 'node',
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 1_800_000,
           // Tests share one cluster: each one works in its own namespace and node set, but
           // cluster-wide drills must not overlap.
+          fileParallelism: false,
+        },
+      },
+      {
+        // A subset of the drills on the real Temporal server (PostgreSQL, mTLS), which its own
+        // globalSetup builds and starts. Without file parallelism its files join the
+        // integration files' sequential queue, so no two drills share the cluster at once.
+        test: {
+          name: 'temporal-server',
+          include: ['test/integration/temporal-server/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/integration/temporal-server/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 1_800_000,
           fileParallelism: false,
         },
       },

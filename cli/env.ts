@@ -2,13 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TemporalTarget } from '../client/connection.js';
 import { stateRoot } from '../devstack/paths.js';
-import { loadConfig, type Config } from '../worker/config.js';
+import { loadConfig, temporalSecurity, type Config } from '../worker/config.js';
 
 // The one place where commands get their configuration: the environment first; where a
 // variable is unset and the embedded stack is running, the stack's value. Every command sees the
 // same result because main.ts applies the defaults to the environment before any command runs.
 
-interface StackFile { running?: boolean; temporalAddress?: string; kubeconfig?: string; temporalUiUrl?: string }
+interface StackFile {
+  running?: boolean; temporalAddress?: string; kubeconfig?: string; temporalUiUrl?: string;
+  temporal?: { tls?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string } };
+}
 
 /** The running embedded stack's addresses, by the variable they stand in for. */
 export function stackDefaults(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
@@ -26,6 +29,13 @@ export function stackDefaults(env: NodeJS.ProcessEnv = process.env): Record<stri
   if (s.kubeconfig) out.KUBECONFIG = s.kubeconfig;
   // The UI belongs to the stack's Temporal: only a default when Temporal is the stack's too.
   if (s.temporalUiUrl && !env.TEMPORAL_ADDRESS) out.FIREDRILL_TEMPORAL_UI = s.temporalUiUrl;
+  // The real server's mTLS files go with its address, never with one the environment names.
+  const tls = s.temporal?.tls;
+  if (tls && !env.TEMPORAL_ADDRESS) {
+    if (tls.caFile) out.TEMPORAL_TLS_CA = tls.caFile;
+    if (tls.certFile && tls.keyFile) Object.assign(out, { TEMPORAL_TLS_CERT: tls.certFile, TEMPORAL_TLS_KEY: tls.keyFile });
+    if (tls.serverName) out.TEMPORAL_TLS_SERVER_NAME = tls.serverName;
+  }
   return out;
 }
 
@@ -48,5 +58,8 @@ export function resolveConfig(env: NodeJS.ProcessEnv = process.env): Config & { 
 }
 
 export function temporalTarget(c: Config & { uiUrl?: string }): TemporalTarget {
-  return { address: c.TEMPORAL_ADDRESS, namespace: c.TEMPORAL_NAMESPACE, taskQueue: c.FIREDRILL_TASK_QUEUE, ...(c.uiUrl ? { uiUrl: c.uiUrl } : {}) };
+  return {
+    address: c.TEMPORAL_ADDRESS, namespace: c.TEMPORAL_NAMESPACE, taskQueue: c.FIREDRILL_TASK_QUEUE, ...(c.uiUrl ? { uiUrl: c.uiUrl } : {}),
+    security: temporalSecurity(c),
+  };
 }

@@ -47,19 +47,25 @@ export async function runningPid(stateDir: string, name: string): Promise<number
   return rec && isOurs(rec) ? rec.pid : undefined;
 }
 
-/** Starts a long-running process detached from this one, output appended to its log file. */
+/**
+ * Starts a long-running process detached from this one, output appended to its log file.
+ * `launcher` (e.g. setpriv switching to another user) runs first and execs exe, so the pid
+ * file records exe itself.
+ */
 export async function startProcess(
   stateDir: string,
   name: string,
   exe: string,
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
+  launcher: string[] = [],
 ): Promise<number> {
   const logDir = path.join(stateDir, 'logs');
   await fsp.mkdir(logDir, { recursive: true });
   await fsp.mkdir(path.join(stateDir, 'pids'), { recursive: true });
   const log = fs.openSync(path.join(logDir, `${name}.log`), 'a');
-  const child = spawn(exe, args, { detached: true, stdio: ['ignore', log, log], env });
+  const [cmd = exe, ...pre] = [...launcher, exe];
+  const child = spawn(cmd, [...pre, ...args], { detached: true, stdio: ['ignore', log, log], env });
   fs.closeSync(log);
   const pid = child.pid;
   if (pid === undefined) throw new StackError(`could not start ${name} (${exe})`);

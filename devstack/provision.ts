@@ -4,7 +4,7 @@ import { run, which } from './exec.js';
 import { StackError } from './errors.js';
 import { withLock } from './lock.js';
 import { cacheRoot, projectRoot } from './paths.js';
-import { ETCD_VERSION, KUBE_VERSION, KWOK_VERSION, TEMPORAL_CLI_VERSION } from './versions.js';
+import { ETCD_VERSION, KUBE_VERSION, KWOK_VERSION, TEMPORAL_CLI_VERSION, TEMPORAL_SERVER_VERSION } from './versions.js';
 
 export type Progress = (message: string) => void;
 
@@ -247,4 +247,45 @@ export async function ensureEtcd(progress: Progress): Promise<string> {
     if (res.code !== 0 || !etcd) throw new StackError(`apt-get install etcd-server failed:\n${res.stderr.slice(-2000)}`);
     return etcd;
   });
+}
+
+export interface TemporalServerTool {
+  server: string;
+  sqlTool: string;
+  /** The module's schema/postgresql/v12 tree as one JSON file ({ "temporal/versioned/v1.0/...": sql }). */
+  schemaFile: string;
+}
+
+async function filesUnder(dir: string, prefix = ''): Promise<Array<[string, string]>> {
+  const out: Array<[string, string]> = [];
+  for (const entry of (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...await filesUnder(path.join(dir, entry.name), rel));
+    else out.push([rel, await fs.readFile(path.join(dir, entry.name), 'utf8')]);
+  }
+  return out;
+}
+
+/**
+ * The real Temporal server and temporal-sql-tool, built from go.temporal.io/server. The
+ * PostgreSQL schema ships in the module, not in the binaries: the entry keeps a copy, so
+ * migrations never depend on the Go module cache still holding the source.
+ */
+export async function ensureTemporalServer(progress: Progress): Promise<TemporalServerTool> {
+  const names = ['temporal-server', 'temporal-sql-tool', 'postgresql-schema.json'];
+  const entry = await ensureEntry('temporal-server', TEMPORAL_SERVER_VERSION, names, async (binDir) => {
+    const go = await requireGo('the Temporal server', 'FIREDRILL_GO');
+    const mod = `go.temporal.io/server`;
+    // The release has no replace directive, so `go install module@version` builds it as published.
+    await goBuild(go, ['install', '-trimpath', '-ldflags=-s -w', `${mod}/cmd/server@${TEMPORAL_SERVER_VERSION}`, `${mod}/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`],
+      cacheRoot(), `the Temporal server ${TEMPORAL_SERVER_VERSION}`, progress, { GOBIN: binDir });
+    await fs.rename(path.join(binDir, 'server'), path.join(binDir, 'temporal-server'));
+    await fs.rename(path.join(binDir, 'sql'), path.join(binDir, 'temporal-sql-tool'));
+    const dl = await run(go, ['mod', 'download', '-json', `${mod}@${TEMPORAL_SERVER_VERSION}`], { cwd: cacheRoot() });
+    const moduleDir = (JSON.parse(dl.stdout) as { Dir?: string }).Dir;
+    if (!moduleDir) throw new StackError(`could not locate the Temporal server ${TEMPORAL_SERVER_VERSION} module source: ${dl.stderr}`);
+    const schema = Object.fromEntries(await filesUnder(path.join(moduleDir, 'schema', 'postgresql', 'v12')));
+    await fs.writeFile(path.join(binDir, 'postgresql-schema.json'), JSON.stringify(schema));
+  }, progress);
+  return { server: entry['temporal-server'] as string, sqlTool: entry['temporal-sql-tool'] as string, schemaFile: entry['postgresql-schema.json'] as string };
 }

@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import type { Config } from './config.js';
+import { connectionOptions, explainConnectError } from '../client/connection.js';
+import { temporalSecurity, type Config } from './config.js';
 import { loadWorkflowBundle } from './bundle.js';
 import { kubeConfigs } from './kube.js';
 import type { Logger } from './logger.js';
@@ -54,8 +55,21 @@ export interface DrillWorker {
 
 export async function createDrillWorker(config: Config, log: Logger, opts: { kubeconfig?: string; workflowBundle?: { code: string } } = {}): Promise<DrillWorker> {
   installRuntimeLogger(log);
-  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const security = temporalSecurity(config);
+  const options = await connectionOptions(config.TEMPORAL_ADDRESS, security);
+  let nativeConnection: NativeConnection;
+  let connection: Connection;
+  try {
+    nativeConnection = await NativeConnection.connect(options);
+  } catch (err) {
+    throw (await explainConnectError(err, config.TEMPORAL_ADDRESS, security)) ?? err;
+  }
+  try {
+    connection = await Connection.connect(options);
+  } catch (err) {
+    await nativeConnection.close();
+    throw (await explainConnectError(err, config.TEMPORAL_ADDRESS, security)) ?? err;
+  }
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const activities = withStartDelays(createActivities({
     kubeFor: kubeConfigs(opts.kubeconfig ?? config.KUBECONFIG),

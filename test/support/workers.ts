@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import type { TemporalTarget } from '../../client/connection.js';
+import { connect, type TemporalTarget } from '../../client/connection.js';
 import { projectRoot } from '../../devstack/paths.js';
 import type { StackStatus } from '../../devstack/stack.js';
 import { loadConfig } from '../../worker/config.js';
@@ -32,7 +32,21 @@ export interface TestWorker {
 }
 
 export function temporalTargetFor(stack: StackStatus, taskQueue: string): TemporalTarget {
-  return { address: stack.temporalAddress, namespace: stack.temporalNamespace, taskQueue, uiUrl: stack.temporalUiUrl };
+  const security = stack.temporal?.tls;
+  return { address: stack.temporalAddress, namespace: stack.temporalNamespace, taskQueue, uiUrl: stack.temporalUiUrl, ...(security ? { security } : {}) };
+}
+
+/** The variables a worker or the CLI reads to reach the stack's Temporal, with its mTLS files when it has them. */
+export function temporalEnv(stack: StackStatus): Record<string, string> {
+  const tls = stack.temporal?.tls;
+  return {
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_NAMESPACE: stack.temporalNamespace,
+    ...(tls?.caFile ? { TEMPORAL_TLS_CA: tls.caFile } : {}),
+    ...(tls?.certFile ? { TEMPORAL_TLS_CERT: tls.certFile } : {}),
+    ...(tls?.keyFile ? { TEMPORAL_TLS_KEY: tls.keyFile } : {}),
+    ...(tls?.serverName ? { TEMPORAL_TLS_SERVER_NAME: tls.serverName } : {}),
+  };
 }
 
 /**
@@ -45,8 +59,7 @@ export async function startWorker(stack: StackStatus, opts: { taskQueue?: string
   const reportDir = opts.reportDir ?? await mkdtemp(path.join(tmpdir(), 'firedrill-it-'));
   const config = loadConfig({
     ...process.env,
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_NAMESPACE: stack.temporalNamespace,
+    ...temporalEnv(stack),
     KUBECONFIG: stack.kubeconfig,
     FIREDRILL_TASK_QUEUE: taskQueue,
     FIREDRILL_REPORT_DIR: reportDir,
@@ -76,8 +89,7 @@ export async function startWorker(stack: StackStatus, opts: { taskQueue?: string
 
 /** A plain client (no worker), for tests whose workers are child processes. */
 export async function connectClient(stack: StackStatus): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: stack.temporalAddress });
-  return { client: new Client({ connection, namespace: stack.temporalNamespace }), close: () => connection.close() };
+  return connect(temporalTargetFor(stack, ''));
 }
 
 const logs = new WeakMap<ChildProcess, { text: string }>();
@@ -105,8 +117,7 @@ export async function spawnWorkerProcess(stack: StackStatus, taskQueue: string, 
     cwd: projectRoot,
     env: {
       ...process.env,
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      TEMPORAL_NAMESPACE: stack.temporalNamespace,
+      ...temporalEnv(stack),
       KUBECONFIG: stack.kubeconfig,
       FIREDRILL_TASK_QUEUE: taskQueue,
       FIREDRILL_REPORT_DIR: reportDir,
