@@ -29,9 +29,10 @@ export function stackDefaults(env: NodeJS.ProcessEnv = process.env): Record<stri
   if (s.kubeconfig) out.KUBECONFIG = s.kubeconfig;
   // The UI belongs to the stack's Temporal: only a default when Temporal is the stack's too.
   if (s.temporalUiUrl && !env.TEMPORAL_ADDRESS) out.FIREDRILL_TEMPORAL_UI = s.temporalUiUrl;
-  // The real server's mTLS files go with its address, never with one the environment names.
+  // The real server's mTLS files go with its address (the tower `dev up` starts names it), never
+  // with another one the environment names.
   const tls = s.temporal?.tls;
-  if (tls && !env.TEMPORAL_ADDRESS) {
+  if (tls && (!env.TEMPORAL_ADDRESS || env.TEMPORAL_ADDRESS === s.temporalAddress)) {
     if (tls.caFile) out.TEMPORAL_TLS_CA = tls.caFile;
     if (tls.certFile && tls.keyFile) Object.assign(out, { TEMPORAL_TLS_CERT: tls.certFile, TEMPORAL_TLS_KEY: tls.keyFile });
     if (tls.serverName) out.TEMPORAL_TLS_SERVER_NAME = tls.serverName;
