@@ -29,9 +29,19 @@ const errorBudgetObjective = z.strictObject({
   max: z.number().min(0).max(1),
 });
 
+/**
+ * Return to steady state after restore: every probe healthy and stable again within the target.
+ * Every drill has one (2 minutes unless the drill sets its own).
+ */
+const failbackObjective = z.strictObject({
+  type: z.literal('failback'),
+  target: duration(),
+});
+
 export const objectiveSchema = z.discriminatedUnion('type', [
   rtoObjective,
   rpoObjective,
   capacityObjective,
   errorBudgetObjective,
+  failbackObjective,
 ]);

@@ -58,6 +58,20 @@ export const drillSpecSchema = z
     }
   }, always)
   .superRefine((spec, ctx) => {
+    // timing.maxDuration caps the fault (first change to restore start), evictions included: a
+    // drain allowed to wait longer on one pod than the whole fault may last could never hold.
+    const fault = field(spec, 'fault');
+    const eviction = field(fault, 'evictionTimeout');
+    const max = field(field(spec, 'timing'), 'maxDuration');
+    if (field(fault, 'mode') === 'drain' && typeof eviction === 'number' && typeof max === 'number' && eviction > max) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fault', 'evictionTimeout'],
+        message: `evictionTimeout (${eviction / 1000} s) must not exceed timing.maxDuration (${max / 1000} s): maxDuration caps the fault from the first change to the start of restore, eviction retries included; the hold runs from T0 inside it, and waiting for approval comes before it, bounded by approval.timeout`,
+      });
+    }
+  }, always)
+  .superRefine((spec, ctx) => {
     // Without a list of probes every reference would fail; the missing list is the problem.
     if (!Array.isArray(field(spec, 'probes'))) return;
     const probes = entries(field(spec, 'probes')).filter(([, p]) => typeof p.name === 'string');

@@ -91,11 +91,16 @@ const cases: Case[] = [
     return { name: 'unterminated selector set', text, path: 'target.selector', at: pos(text, '"pool'), message: /invalid label selector \(at the end: expected ',' or '\)' in the value set\)/ };
   })(),
   (() => {
+    const text = edit(edit(BASE, 'maxDuration: 10m', 'maxDuration: 1m'), 'hold: 45s', 'hold: 30s');
+    return { name: 'drain eviction timeout longer than the fault may last', text, path: 'fault.evictionTimeout', at: { line: pos(text, 'drain').line, col: 3 }, message: /evictionTimeout \(120 s\) must not exceed timing\.maxDuration \(60 s\): maxDuration caps the fault from the first change to the start of restore/ };
+  })(),
+  (() => {
     const text = nodesTarget('"pool=batch tier=db"');
     return { name: 'selector missing a comma', text, path: 'target.selector', at: pos(text, '"pool'), message: /invalid label selector .*expected ',' between requirements/ };
   })(),
   (() => {
-    const text = edit(BASE, 'maxDuration: 10m', 'maxDuration: 30s');
+    // A short eviction timeout, so the only problem is the hold (the drain rule has its own case).
+    const text = edit(edit(BASE, 'maxDuration: 10m', 'maxDuration: 30s'), '  mode: drain\n', '  mode: drain\n  evictionTimeout: 10s\n');
     return { name: 'maxDuration shorter than hold', text, path: 'timing.maxDuration', at: pos(text, '30s'), message: /maxDuration \(30s\) must be at least hold \(45s\)/ };
   })(),
   (() => {

@@ -101,7 +101,7 @@ describe('values', () => {
 
   it.each([
     ['fault mode', edit(BASE, 'mode: drain', 'mode: drian'), 'fault.mode', 'unknown fault mode "drian": allowed are cordon, drain, power-loss: did you mean drain?'],
-    ['objective type', edit(BASE, 'type: rto,', 'type: rtoo,'), 'objectives[0].type', 'unknown objective type "rtoo": allowed are rto, rpo, capacity, errorBudget: did you mean rto?'],
+    ['objective type', edit(BASE, 'type: rto,', 'type: rtoo,'), 'objectives[0].type', 'unknown objective type "rtoo": allowed are rto, rpo, capacity, errorBudget, failback: did you mean rto?'],
     ['target type', edit(BASE, 'type: zone', 'type: region'), 'target.type', 'unknown target type "region": allowed are zone, cluster, nodes'],
     ['workload kind', edit(BASE, 'kind: Deployment', 'kind: Pod'), 'probes[2].workload.kind', 'unknown workload kind "Pod": allowed are Deployment, StatefulSet, DaemonSet, ReplicaSet'],
     ['report format', edit(BASE, 'formats: [json, md]', 'formats: [json, docx]'), 'report.formats[1]', 'unknown format "docx": allowed are json, md, html, pdf'],

@@ -1,6 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
-import { createObserve, READBACK_MAX_READS } from '../../../activities/probes/observe.js';
+import { createObserve, READBACK_MAX_READS, type ObserveInput, type ObserveResult } from '../../../activities/probes/observe.js';
 import type { RpoProbeSpec } from '../../../drills/schema/index.js';
 
 // RPO stays honest: the read-back after the hold reads until two consecutive reads agree, so a
@@ -27,7 +27,8 @@ function store(pattern: Array<'primary' | 'lagging'>) {
 }
 
 async function holdWith(s: ReturnType<typeof store>) {
-  const r = await new MockActivityEnvironment().run(createObserve({ fetch: s.fetch }), { mode: 'hold', probes: [probe], durationMs: 300 });
+  const input: ObserveInput = { mode: 'hold', probes: [probe], durationMs: 300 };
+  const r = (await new MockActivityEnvironment().run(createObserve({ fetch: s.fetch }), input)) as ObserveResult;
   return r.rpo[0];
 }
 
