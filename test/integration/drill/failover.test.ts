@@ -113,7 +113,7 @@ describe('drills that fail a workload over', () => {
     expect(r.outcome, r.outcomeReason).toBe('failed');
     expect(exitCodeFor(r)).toBe(1);
     expect(r.objectives.filter((o) => o.type === 'rto')).toEqual([expect.objectContaining({ type: 'rto', probe: 'web', measured: null, met: false })]);
-    expect(r.objectives[0]?.note).toMatch(/breach/);
+    expect(r.objectives.find((o) => o.type === 'rto')?.note).toMatch(/not recovered within the hold/);
     expect(r.measurements.probes[0]).toMatchObject({ probe: 'web', impact: true, recovered: false, rtoMs: null });
     // The hold saw nothing but failures after T0: no healthy run hides in the timeline.
     const t0 = Date.parse(r.measurements.t0 ?? '');
