@@ -61,7 +61,11 @@ export function panelLines(v: DrillView, nowMs: number): string[] {
     const state = p.healthy === null ? 'no data' : p.healthy ? 'healthy' : `FAILING ${p.since ? formatMs(nowMs - Date.parse(p.since)) : ''}`;
     lines.push(`  ${p.name.padEnd(width)}  ${state.padEnd(16)} ${rto(p)}${!p.healthy && p.error ? `  (${p.error.slice(0, 60)})` : ''}`);
   }
-  if (v.inject) lines.push(`  ${'inject'.padEnd(width)}  ${v.inject.nodesDone} node(s) done, ${v.inject.evicted} pod(s) evicted`);
+  if (v.inject) {
+    lines.push(`  ${'inject'.padEnd(width)}  ${v.inject.nodesDone} node(s) done, ${v.inject.evicted} pod(s) evicted`);
+    const w = v.inject.waitingOn;
+    if (w) lines.push(`  ${''.padEnd(width)}  waiting on PodDisruptionBudget ${w.budget ?? '(unnamed)'} for ${w.pod}${(v.inject.blocked ?? 0) > 1 ? ` and ${(v.inject.blocked ?? 0) - 1} more pod(s)` : ''}`);
+  }
   if (v.restore) lines.push(`  ${'restore'.padEnd(width)}  ${v.restore.done}/${v.restore.total} node(s)`);
   lines.push('  Ctrl-C: abort the drill or detach');
   return lines;

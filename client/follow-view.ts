@@ -33,11 +33,14 @@ export interface DrillView {
   approvedBy?: string;
   probes: ProbeView[];
   restore?: { done: number; total: number };
-  inject?: { nodesDone: number; evicted: number };
+  inject?: InjectProgress;
 }
 
 export interface ObserveCheckpoint { startedAt: number; probes: Record<string, ProbeSegment[]> }
-export interface Pending { observe?: ObserveCheckpoint; restore?: { done: number; total: number }; inject?: { nodesDone: number; evicted: number } }
+/** The inject activity's heartbeat: how far it got, and which pod a PodDisruptionBudget holds. */
+export interface InjectProgress { nodesDone: number; evicted: number; blocked?: number; waitingOn?: { pod: string; budget?: string } }
+
+export interface Pending { observe?: ObserveCheckpoint; restore?: { done: number; total: number }; inject?: InjectProgress }
 
 const HOLD_PHASES = new Set(['inject', 'hold']);
 const AFTER_HOLD = new Set(['restore', 'failback', 'report', 'done']);

@@ -22,7 +22,7 @@ export interface DrainOptions {
   signal?: AbortSignal;
   /** Called once every pod has had its first eviction attempt answered (not when stopped before). */
   onFirstRoundDone?: () => void;
-  onProgress?: (p: { evicted: number; pending: number; blocked: number }) => void;
+  onProgress?: (p: { evicted: number; pending: number; blocked: number; waitingOn?: PdbWait }) => void;
 }
 
 export interface DrainOutcome {
@@ -83,7 +83,15 @@ function aboutPdbs(err: unknown): boolean {
   return statusOf(err) !== undefined && /disruption ?budget/i.test(errorText(err));
 }
 
-type Attempt = { kind: 'ok' } | { kind: 'blocked' } | { kind: 'failed'; reason: string };
+/** The pod a drain waits for and the budget that holds it, for the live view. */
+export interface PdbWait { pod: string; budget?: string }
+
+/** The budget's name from the Eviction API's refusal ("The disruption budget web-pdb needs ..."). */
+export function budgetNamed(err: unknown): string | undefined {
+  return /disruption budget ([a-z0-9]([-a-z0-9.]*[a-z0-9])?)/i.exec(errorText(err))?.[1];
+}
+
+type Attempt = { kind: 'ok' } | { kind: 'blocked'; budget?: string } | { kind: 'failed'; reason: string };
 
 /** One eviction attempt: ok (or already gone), blocked by a PDB, or failed for another reason. */
 async function evictOnce(core: k8s.CoreV1Api, pod: k8s.V1Pod, opts: DrainOptions, counter: RetryCounter): Promise<Attempt> {
@@ -105,7 +113,7 @@ async function evictOnce(core: k8s.CoreV1Api, pod: k8s.V1Pod, opts: DrainOptions
     const code = statusOf(err);
     if (code === 404) return { kind: 'ok' };
     const text = errorText(err);
-    if (isPdbRefusal(err)) return { kind: 'blocked' };
+    if (isPdbRefusal(err)) return { kind: 'blocked', ...(budgetNamed(err) ? { budget: budgetNamed(err) } : {}) };
     return { kind: 'failed', reason: `eviction failed: HTTP ${code ?? '?'} ${text.slice(0, 200)}` };
   }
 }
@@ -134,15 +142,18 @@ export async function drainNodes(core: k8s.CoreV1Api, nodes: string[], opts: Dra
   let retrying = false;
   const round = async (pods: k8s.V1Pod[]): Promise<k8s.V1Pod[]> => {
     const blocked: k8s.V1Pod[] = [];
+    let waitingOn: PdbWait | undefined;
     await Promise.all(pods.map((pod) => limit(async () => {
       // Stopped (maxDuration, an abort): no new eviction is sent, the ones in flight finish.
       if (stopped()) { (retrying ? blocked : unsent).push(pod); return; }
       const res = await evictOnce(core, pod, opts, counter);
       if (res.kind === 'ok') evicted++;
-      else if (res.kind === 'blocked') blocked.push(pod);
-      else notEvicted.push(ref(pod, res.reason));
+      else if (res.kind === 'blocked') {
+        blocked.push(pod);
+        waitingOn ??= { pod: `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`, ...(res.budget ? { budget: res.budget } : {}) };
+      } else notEvicted.push(ref(pod, res.reason));
     })));
-    opts.onProgress?.({ evicted, blocked: blocked.length, pending: blocked.length });
+    opts.onProgress?.({ evicted, blocked: blocked.length, pending: blocked.length, ...(waitingOn ? { waitingOn } : {}) });
     return blocked;
   };
   // First every pod gets one attempt (that moment is T0); then PDB-blocked pods are retried

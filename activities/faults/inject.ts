@@ -3,7 +3,7 @@ import * as k8s from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import type { FaultMode } from '../../drills/schema/index.js';
 import type { RetryCounter } from '../kube/retry.js';
-import { drainNodes, type NotEvicted } from './drain.js';
+import { drainNodes, type NotEvicted, type PdbWait } from './drain.js';
 import { applyToNode, NodeHeldError, type ApplyOutcome } from './nodes.js';
 
 export interface InjectInput {
@@ -44,6 +44,9 @@ interface Progress {
   /** Pods evicted by every attempt so far: a retried attempt finds them gone and skips them. */
   evicted: number;
   apiRetries?: number;
+  /** Pods a PodDisruptionBudget refused in the last eviction round, and one of them by name. */
+  blocked?: number;
+  waitingOn?: PdbWait;
 }
 
 /**
@@ -93,7 +96,13 @@ export function createInjectFault(kc: k8s.KubeConfig) {
           gracePeriodMs: input.gracePeriodMs,
           protectedNamespaces: input.protectedNamespaces,
           onFirstRoundDone: () => { reached = true; progress.t0 ??= Date.now(); ctx.heartbeat({ ...progress, apiRetries: counter.retries }); },
-          onProgress: (p) => { progress.evicted = priorEvicted + p.evicted; },
+          onProgress: (p) => {
+            progress.evicted = priorEvicted + p.evicted;
+            // What the live view says the drain waits for; gone once nothing is blocked.
+            progress.blocked = p.blocked;
+            if (p.waitingOn) progress.waitingOn = p.waitingOn;
+            else delete progress.waitingOn;
+          },
         }, counter);
         drainCompletedAt = Date.now();
         evicted = priorEvicted + res.evicted;
