@@ -8,10 +8,12 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY bin ./bin
 COPY activities ./activities
 COPY cli ./cli
+COPY client ./client
 COPY devstack ./devstack
 COPY drills ./drills
 COPY report ./report
 COPY simulator ./simulator
+COPY tower ./tower
 COPY worker ./worker
 COPY workflows ./workflows
 USER node

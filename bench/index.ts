@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
 import os from 'node:os';
 import path from 'node:path';
 import { cacheRoot, projectRoot } from '../devstack/paths.js';
 import { stackPorts } from '../devstack/ports.js';
 import { ensureKube } from '../devstack/provision.js';
 import { loadKubeConfig, stackDown, stackUp } from '../devstack/stack.js';
+import { connect } from '../client/connection.js';
 import { FIREDRILL_VERSION } from '../client/version.js';
 import { benchDrain, DRAIN_NS, type DrainBenchResult, type WorkerMemory } from './drain.js';
 import {
@@ -155,8 +155,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     // Leftovers of an earlier (kept or interrupted) run would sit on the nodes the drills take away.
     await Promise.all([deleteNamespace(kc, DRAIN_NS, 600_000), deleteNamespace(kc, RTO_NS)]);
 
-    const connection = await Connection.connect({ address: up.status.temporalAddress });
-    const client = new Client({ connection, namespace: up.status.temporalNamespace });
+    const security = up.status.temporal.tls;
+    const { client, close: closeClient } = await connect({
+      address: up.status.temporalAddress, namespace: up.status.temporalNamespace, taskQueue: '', ...(security ? { security } : {}),
+    });
     const ok = await always200();
     let worker: BenchWorker | undefined;
     let drain: DrainBenchResult;
@@ -196,7 +198,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     } finally {
       await worker?.stop();
       await ok.close();
-      await connection.close();
+      await closeClient();
     }
     await deleteNamespace(kc, RTO_NS);
 

@@ -58,7 +58,7 @@ export async function issueCert(
   ca: { caFile: string; caKeyFile: string },
   dir: string,
   name: string,
-  opts: { usage: 'server' | 'client'; days?: number; progress: Progress },
+  opts: { usage: 'server' | 'client'; days?: number; progress: Progress; /** More DNS names for a server certificate. */ names?: string[] },
 ): Promise<CertPair> {
   const bin = await openssl(opts.progress);
   await fs.mkdir(dir, { recursive: true });
@@ -72,7 +72,7 @@ export async function issueCert(
     'basicConstraints=critical,CA:FALSE',
     'keyUsage=critical,digitalSignature',
     opts.usage === 'server' ? 'extendedKeyUsage=serverAuth,clientAuth' : 'extendedKeyUsage=clientAuth',
-    ...(opts.usage === 'server' ? [`subjectAltName=DNS:${SERVER_NAME},IP:127.0.0.1`] : []),
+    ...(opts.usage === 'server' ? [`subjectAltName=${[SERVER_NAME, ...(opts.names ?? [])].map((n) => `DNS:${n}`).join(',')},IP:127.0.0.1`] : []),
     '',
   ].join('\n'));
   await sh(bin, ['x509', '-req', '-in', csr, '-CA', ca.caFile, '-CAkey', ca.caKeyFile, '-CAcreateserial',
@@ -96,7 +96,7 @@ async function validFor(file: string, days: number): Promise<boolean> {
  * incomplete or expires within 30 days is made again (clients then need the new CA file, which
  * keeps its path).
  */
-export async function ensureDevCerts(dir: string, progress: Progress): Promise<DevCerts> {
+export async function ensureDevCerts(dir: string, progress: Progress, names: string[] = []): Promise<DevCerts> {
   const certs: DevCerts = {
     caFile: path.join(dir, 'ca.pem'),
     caKeyFile: path.join(dir, 'ca.key'),
@@ -112,7 +112,7 @@ export async function ensureDevCerts(dir: string, progress: Progress): Promise<D
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const ca = await makeCa(dir, 'ca', progress);
-  await issueCert(ca, dir, 'server', { usage: 'server', progress });
+  await issueCert(ca, dir, 'server', { usage: 'server', progress, names });
   await issueCert(ca, dir, 'client', { usage: 'client', progress });
   return certs;
 }
