@@ -59,7 +59,10 @@ const itemKey = (i: { kind: string; name: string }): string => `${i.kind}/${i.na
 
 /** "Since the previous run of the same drill": what got worse, what got better. */
 export function compareRuns(current: DrillResult, previous?: DrillResult | null): RunComparison {
-  if (!previous) return { first: true, newlyFailing: [], newlyPassing: [], rto: [], fixed: [], newlyNotFailedOver: [] };
+  // A refused or skipped run measured nothing: comparing with it would call every figure new.
+  if (!previous || !(previous.measurements.injectStartedAt ?? previous.measurements.t0)) {
+    return { first: true, newlyFailing: [], newlyPassing: [], rto: [], fixed: [], newlyNotFailedOver: [] };
+  }
   const before = new Map(previous.objectives.map((o) => [objectiveKey(o), o]));
   const newlyFailing: ObjectiveResult[] = [];
   const newlyPassing: ObjectiveResult[] = [];
@@ -107,7 +110,7 @@ function rtoLine(c: RtoChange): string {
 
 /** The comparison as plain sentences; each renderer escapes them for its own format. */
 export function describeComparison(cmp: RunComparison): { intro: string; lines: string[] } {
-  if (cmp.first || !cmp.previous) return { intro: 'First run of this drill: nothing to compare with yet.', lines: [] };
+  if (cmp.first || !cmp.previous) return { intro: 'First run of this drill that injected a fault: nothing to compare with yet.', lines: [] };
   const p = cmp.previous;
   const lines: string[] = [];
   for (const o of cmp.newlyFailing) lines.push(`Newly failing: ${objectiveLabel(o)}`);
@@ -117,7 +120,7 @@ export function describeComparison(cmp: RunComparison): { intro: string; lines: 
   for (const i of cmp.newlyNotFailedOver) lines.push(`New gap: ${i.kind} ${i.name} did not fail over`);
   for (const c of cmp.rto) lines.push(rtoLine(c));
   return {
-    intro: `Compared with the previous run ${p.workflowId} of ${formatDateTime(p.startedAt)} (${OUTCOME_LABEL[p.outcome].word.toLowerCase()}).`,
+    intro: `Compared with the previous run that injected a fault, ${p.workflowId} of ${formatDateTime(p.startedAt)} (${OUTCOME_LABEL[p.outcome].word.toLowerCase()}).`,
     lines,
   };
 }

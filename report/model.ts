@@ -1,8 +1,9 @@
-import type { DrillResult, JournalEntry, ProbeMeasurement, StandbySummary } from './result.js';
+import type { DrillResult, JournalEntry, ObjectiveResult, PlanWorkload, ProbeMeasurement, StandbySummary } from './result.js';
 import { compareRuns, describeComparison } from './compare.js';
 import { verifyResult } from './evidence.js';
-import { formatDateTime, formatDuration, formatFraction, formatMeasuredMs, formatResolution, spanMs } from './format.js';
+import { formatDateTime, formatDuration, formatFraction, formatMeasuredMs, spanMs } from './format.js';
 import { OBJECTIVE_RULE, OUTCOME_LABEL, objectiveRows, objectivesSummary, verdictHeadline } from './verdict.js';
+import { faultWindows, stateRuns, type FaultWindows } from './windows.js';
 
 // What a report says, independent of how it is drawn: the Markdown and HTML renderers turn the
 // same model into their format, so the two never disagree. All strings are plain, unescaped text.
@@ -37,7 +38,23 @@ function relative(iso: string | null | undefined, t0: string | null): string {
   if (!iso) return '—';
   const d = spanMs(t0, iso);
   if (d === null) return formatDateTime(iso);
-  return d === 0 ? 'T0' : `T0${d > 0 ? '+' : '−'}${formatDuration(Math.abs(d))}`;
+  return relativeMs(d);
+}
+
+/** "T0+4 s"; under half a second in milliseconds, so no time reads "T0−0 s". */
+function relativeMs(d: number): string {
+  if (d === 0) return 'T0';
+  const abs = Math.abs(d);
+  return `T0${d > 0 ? '+' : '−'}${abs < 500 ? formatDuration(abs, 1) : formatDuration(abs)}`;
+}
+
+/** "48 s: injecting 3 s (first change → T0), then held 45 s (T0 → restore start)". */
+export function faultWindowText(w: FaultWindows): string {
+  if (w.faultMs === null) return w.injectStartedAt ? 'applied, restore start not recorded' : `not applied (timing.hold ${formatDuration(w.plannedHoldMs)})`;
+  const planned = w.holdMs !== null && Math.abs(w.holdMs - w.plannedHoldMs) >= 1000 ? `; timing.hold ${formatDuration(w.plannedHoldMs)}` : '';
+  const inj = w.injectionMs === null ? 'T0 not reached' : `injecting ${formatDuration(w.injectionMs)} (first change → T0)`;
+  const hold = w.holdMs === null ? '' : `, then held ${formatDuration(w.holdMs)} (T0 → restore start${planned})`;
+  return `${formatDuration(w.faultMs)} in place: ${inj}${hold}`;
 }
 
 function durationBetween(from?: string | null, to?: string | null): string {
@@ -51,7 +68,7 @@ function overview(r: DrillResult): Section {
     ['Description', r.drill.description ?? '—'],
     ['Owner', r.drill.owner],
     ['Target', r.drill.target],
-    ['Fault', `${r.drill.fault}, held ${formatDuration(r.drill.holdMs)}`],
+    ['Fault', `${r.drill.fault}, ${faultWindowText(faultWindows(r))}`],
     ['Date', `${formatDateTime(r.run.startedAt)} to ${formatDateTime(r.run.endedAt)}`],
     ['Duration', durationBetween(r.run.startedAt, r.run.endedAt)],
     ['Trigger', r.run.trigger],
@@ -93,20 +110,72 @@ export function coverageText(m: ProbeMeasurement): string {
   return `${pct} of ${formatDuration(c.windowMs)} observed (${c.observations} observations), ${c.gaps.length ? `longest gap ${formatDuration(c.longestGapMs)}` : 'no gap'}`;
 }
 
+/** The objective that judges an item of notFailedOver, if any: else it did not count. */
+function countingObjective(r: DrillResult, item: DrillResult['notFailedOver'][number]): ObjectiveResult | undefined {
+  if (item.kind === 'probe') {
+    const failback = /failback/.test(item.reason);
+    return r.objectives.find((o) => (failback
+      ? o.type === 'failback'
+      : o.type === 'rto' && (o.probe === undefined || o.probe === item.name)));
+  }
+  return r.objectives.find((o) => o.type === 'capacity');
+}
+
+function uncountedWhy(item: DrillResult['notFailedOver'][number]): string {
+  if (item.kind !== 'probe') return 'no capacity objective';
+  return /failback/.test(item.reason) ? 'no failback objective' : `no RTO objective covers probe ${item.name}`;
+}
+
+/** A workload the target held none (or less than its share) of at preflight: its failover was not tested. */
+export function untestedWorkloads(r: DrillResult): Array<{ label: string; text: string; none: boolean }> {
+  const plan = r.plan;
+  if (!plan || !plan.targetNodes.length || !plan.clusterNodes) return [];
+  const share = plan.targetNodes.length / plan.clusterNodes;
+  return plan.workloads.flatMap((w): Array<{ label: string; text: string; none: boolean }> => {
+    const label = `${w.kind} ${w.namespace}/${w.name}`;
+    if (w.desired <= 0) return [];
+    if (w.readyInTarget === 0) {
+      return [{ label, none: true, text: `${label}: the target held none of its ${w.desired} replicas at preflight (they had already left it, e.g. after an earlier run): this drill could not test its failover` }];
+    }
+    // Spread evenly, the target would hold its share of the replicas; far fewer is a weak test.
+    const expected = Math.floor(w.desired * share);
+    if (w.readyInTarget < expected && w.readyInTarget < w.desired) {
+      return [{ label, none: false, text: `${label}: the target held only ${w.readyInTarget} of its ${w.desired} replicas at preflight (an even spread puts ${expected} there): its failover was tested only in part` }];
+    }
+    return [];
+  });
+}
+
 function notFailedOverSection(r: DrillResult): Section {
   const blocks: Block[] = [];
   const unsure = r.measurements.probes.filter((p) => p.inconclusive);
+  const injected = Boolean(r.measurements.injectStartedAt ?? r.injection?.t0);
+  const untested = injected ? untestedWorkloads(r) : [];
   const notRestored = (r.restore?.nodes ?? []).filter((n) => !n.restored).map((n) => n.name);
   for (const n of r.injection?.nodes ?? []) if (!n.restored && !notRestored.includes(n.name)) notRestored.push(n.name);
   if (notRestored.length) {
     blocks.push({ kind: 'para', text: `Not restored: ${notRestored.join(', ')}. The drill left a change behind; put it back by hand (see Restore).`, tone: 'bad' });
   }
-  if (r.notFailedOver.length) {
-    blocks.push({ kind: 'list', items: r.notFailedOver.map((i) => ({ text: `${i.kind} ${i.name}: ${i.reason}`, tone: 'bad' as const })) });
-  } else if (!r.measurements.injectStartedAt && !r.injection?.t0) {
-    blocks.push({ kind: 'para', text: 'Not tested: no fault was applied in this run.', tone: 'warn' });
-  } else if (!unsure.length) {
-    blocks.push({ kind: 'para', text: 'Everything watched by this drill failed over.', tone: 'good' });
+  // An item no objective judges did not change the verdict: it is a warning, never shown as a failure.
+  const counted = r.notFailedOver.filter((i) => countingObjective(r, i));
+  const uncounted = r.notFailedOver.filter((i) => !countingObjective(r, i));
+  if (counted.length) {
+    blocks.push({ kind: 'list', items: counted.map((i) => ({ text: `${i.kind} ${i.name}: ${i.reason}`, tone: 'bad' as const })) });
+  }
+  if (uncounted.length) {
+    blocks.push({ kind: 'heading', text: 'Did not fail over, outside every objective' });
+    blocks.push({ kind: 'para', text: 'No objective of this drill covers these, so they did not count towards the verdict; add an objective for them to make them count.', tone: 'warn' });
+    blocks.push({ kind: 'list', items: uncounted.map((i) => ({ text: `${i.kind} ${i.name}: ${i.reason} (not counted: ${uncountedWhy(i)})`, tone: 'warn' as const })) });
+  }
+  if (!r.notFailedOver.length) {
+    if (!injected) blocks.push({ kind: 'para', text: 'Not tested: no fault was applied in this run.', tone: 'warn' });
+    else if (!unsure.length) {
+      blocks.push({ kind: 'para', text: untested.length ? 'Everything watched by this drill that the target held failed over.' : 'Everything watched by this drill failed over.', tone: 'good' });
+    }
+  }
+  if (untested.length) {
+    blocks.push({ kind: 'heading', text: 'Not tested by this run' });
+    blocks.push({ kind: 'list', items: untested.map((u) => ({ text: u.text, tone: 'warn' as const })) });
   }
   if (unsure.length) {
     blocks.push({ kind: 'heading', text: 'Not observed well enough to judge' });
@@ -116,6 +185,9 @@ function notFailedOverSection(r: DrillResult): Section {
 }
 
 function sinceSection(r: DrillResult, previous?: DrillResult | null): Section {
+  if (!r.measurements.injectStartedAt && !r.measurements.t0) {
+    return { id: 'since-previous', title: 'Since the previous run of this drill', blocks: [{ kind: 'para', text: 'Not compared: this run injected no fault, so it measured nothing to compare.' }] };
+  }
   const d = describeComparison(compareRuns(r, previous));
   const blocks: Block[] = [{ kind: 'para', text: d.intro }];
   if (d.lines.length) {
@@ -139,13 +211,21 @@ function rtoCell(m: ProbeMeasurement): Cell {
 
 function timelineSection(r: DrillResult): Section {
   const t0 = r.measurements.t0;
-  const phases = r.phases.map((p): Cell[] => [p.phase, formatDateTime(p.startedAt), p.endedAt ? formatDateTime(p.endedAt) : '—', durationBetween(p.startedAt, p.endedAt)]);
+  const w = faultWindows(r);
+  // The inject and hold phases are workflow steps; the windows count from the first change and from T0.
+  const phaseNote = (phase: string): string => {
+    if (phase === 'inject' && w.injectionMs !== null) return `injection window (first change → T0): ${formatDuration(w.injectionMs)}`;
+    if (phase === 'hold' && w.holdMs !== null) return `hold (T0 → restore start): ${formatDuration(w.holdMs)}; this phase starts when the injection step returns`;
+    return '';
+  };
+  const phases = r.phases.map((p): Cell[] => [
+    p.phase, formatDateTime(p.startedAt), p.endedAt ? formatDateTime(p.endedAt) : '—', durationBetween(p.startedAt, p.endedAt), phaseNote(p.phase) || '—',
+  ]);
   const probes = r.measurements.probes.map((m): Cell[] => [
     m.probe,
     m.detectedAt ? relative(m.detectedAt, t0) : m.coverage?.observations === 0 ? '—' : 'no impact',
     rtoCell(m),
     m.failbackMs === null ? { text: 'not steady again', tone: 'bad' } : formatMeasuredMs(m.failbackMs, m.resolutionMs),
-    formatResolution(m.resolutionMs),
     { text: coverageText(m), tone: m.inconclusive ? 'warn' : undefined },
   ]);
   const gaps = r.measurements.probes.flatMap((m) => (m.coverage?.gaps ?? []).map((g): Cell => ({
@@ -158,22 +238,29 @@ function timelineSection(r: DrillResult): Section {
       + `T0 (fault in place on the last target node${r.drill.fault === 'drain' ? ', every pod\'s first eviction sent' : ''}): ${t0 ? formatDateTime(t0) : 'not reached (injection was stopped first)'}. `
       + `${ms.drainCompletedAt ? `Drain completed: ${formatDateTime(ms.drainCompletedAt)} (${relative(ms.drainCompletedAt, t0)}). ` : ''}`
       + `Restore started: ${formatDateTime(r.restore?.startedAt ?? ms.holdEndedAt)}. `
+      + `Fault window (first change → restore start): ${faultWindowText(w)}. `
       + 'Detection, RTO and capacity recovery count from the start of injection; the window measured runs from there to the start of restore.'
     : `T0 (fault applied to the last target node): ${formatDateTime(t0)}. Restore started: ${formatDateTime(r.restore?.startedAt)}.`;
+  const origin = t0 ? Date.parse(t0) : null;
+  const at = (t: number): string => (origin === null ? formatDateTime(new Date(t).toISOString()) : relativeMs(t - origin));
   const states = r.probes.map((p): Cell => {
-    const parts = p.segments.map((s) => `${s.healthy ? 'healthy' : 'FAILING'} ${relative(s.from, t0)} to ${relative(s.to, t0)}${s.error ? ` (${s.error})` : ''}`);
+    const parts = stateRuns(p).map((s) => {
+      const word = s.state === 'healthy' ? 'healthy' : s.state === 'failing' ? 'FAILING' : 'no observation';
+      const when = s.state !== 'unobserved' && at(s.from) === at(s.to) ? `at ${at(s.from)} (${s.count} observation${s.count === 1 ? '' : 's'})` : `${at(s.from)} to ${at(s.to)}`;
+      return `${word} ${when}${s.error ? ` (${s.error})` : ''}`;
+    });
     return `${p.name} (${p.type}, every ${formatDuration(p.intervalMs, p.intervalMs)}): ${parts.join('; ') || 'no observations'}`;
   });
   const blocks: Block[] = [
     { kind: 'timeline' },
     { kind: 'para', text: windowText },
-    { kind: 'table', head: ['Probe', 'Detected', 'RTO', 'Failback', 'Resolution', 'Coverage'], rows: probes },
+    { kind: 'table', head: ['Probe', 'Detected', 'RTO', 'Failback', 'Coverage'], rows: probes },
     { kind: 'heading', text: 'Gaps in observation' },
     gaps.length ? { kind: 'list', items: gaps } : { kind: 'para', text: 'None: every probe observed the whole window.' },
     { kind: 'heading', text: 'Probe states' },
     { kind: 'list', items: states },
     { kind: 'heading', text: 'Phases' },
-    { kind: 'table', head: ['Phase', 'Started', 'Ended', 'Duration'], rows: phases },
+    { kind: 'table', head: ['Phase', 'Started', 'Ended', 'Duration', 'Note'], rows: phases },
   ];
   return { id: 'timeline', title: 'Timeline', blocks };
 }
@@ -193,6 +280,7 @@ function impactSection(r: DrillResult): Section {
   const actual = new Map((capacity?.workloads ?? []).map((w) => [key(w), w]));
   const names = [...new Set([...(plan?.workloads ?? []).map(key), ...actual.keys()])];
   const predicted = new Map((plan?.workloads ?? []).map((w) => [key(w), w]));
+  const untested = new Map(untestedWorkloads(r).map((u) => [u.label, u]));
   const rows = names.map((k): Cell[] => {
     const p = predicted.get(k);
     const a = actual.get(k);
@@ -201,7 +289,7 @@ function impactSection(r: DrillResult): Section {
       `${w.kind} ${w.namespace}/${w.name}`,
       String(w.desired),
       p ? `${p.readyInTarget} in target, ${p.readyOutside} outside` : '—',
-      p ? (p.losesAll ? { text: 'loses all replicas', tone: 'bad' } : 'keeps some') : '—',
+      predictedCell(p, untested.get(`${w.kind} ${w.namespace}/${w.name}`)),
       a ? (a.readyOutsideAfter === null ? { text: 'not observed', tone: 'warn' } : `${a.readyOutsideAfter} of ${a.desired}`) : '—',
       !a ? '—' : a.recovered ? { text: a.recoveryMs === null ? '✓ recovered' : `✓ ${formatMeasuredMs(a.recoveryMs, capacity?.resolutionMs)}`, tone: 'good' } : { text: '✗ not recovered', tone: 'bad' },
     ];
@@ -239,6 +327,13 @@ function impactSection(r: DrillResult): Section {
   return { id: 'impact', title: 'Predicted impact and what happened', blocks };
 }
 
+function predictedCell(p: PlanWorkload | undefined, untested?: { none: boolean }): Cell {
+  if (!p) return '—';
+  if (untested?.none) return { text: 'none in the target: failover not tested', tone: 'warn' };
+  if (untested) return { text: `${p.losesAll ? 'loses all replicas' : 'keeps some'}; few in the target: tested only in part`, tone: 'warn' };
+  return p.losesAll ? { text: 'loses all replicas', tone: 'bad' } : 'keeps some';
+}
+
 /** A cluster drill's standby site: the counterparts, what exists in the drilled site only, its predicted room. */
 function standbyBlocks(s: StandbySummary): Block[] {
   const missing = s.noCounterpart.map((w) => `${w.kind} ${w.namespace}/${w.name}`);
@@ -251,6 +346,13 @@ function standbyBlocks(s: StandbySummary): Block[] {
       : { kind: 'para', text: `Every workload has a counterpart in ${s.context}.` },
     { kind: 'para', text: `Predicted room: ${s.capacity.note}.`, tone: s.capacity.fits ? undefined : 'bad' },
   ];
+}
+
+/** What the drill did to a node, by its fault: a drain cordons then evicts, and says drain. */
+function nodeActions(fault: DrillResult['drill']['fault'], actions: string[]): string {
+  if (!actions.length) return 'nothing';
+  if (fault === 'drain' && actions.includes('cordon')) return ['drain (cordon, evict)', ...actions.filter((a) => a !== 'cordon')].join(', ');
+  return actions.join(', ');
 }
 
 function injectionSection(r: DrillResult): Section {
@@ -268,7 +370,7 @@ function injectionSection(r: DrillResult): Section {
       ['Kubernetes API retries', String(inj.apiRetries)],
     ] },
     { kind: 'table', head: ['Node', 'Zone', 'Changed', 'Cordoned before', 'Restored'], rows: inj.nodes.map((n): Cell[] => [
-      n.name, n.zone ?? '—', n.actions.join(', ') || 'nothing', n.wasCordoned ? 'yes (left cordoned)' : 'no',
+      n.name, n.zone ?? '—', nodeActions(r.drill.fault, n.actions), n.wasCordoned ? 'yes (left cordoned)' : 'no',
       n.restored ? { text: '✓ yes', tone: 'good' } : { text: '✗ no', tone: 'bad' },
     ]) },
     { kind: 'heading', text: 'Pods that could not be evicted' },
@@ -294,6 +396,14 @@ function journalRows(entries: JournalEntry[]): Cell[][] {
   ]);
 }
 
+/** "approved at start by demo", or "approved by bob at <time>". */
+function approvedText(r: DrillResult): string {
+  const a = r.approval;
+  const first = r.phases[0]?.startedAt ?? r.run.startedAt;
+  const atStart = a.approvedAt !== undefined && Date.parse(a.approvedAt) <= Date.parse(first);
+  return atStart ? `approved at start by ${a.approvedBy}` : `approved by ${a.approvedBy}${a.approvedAt ? ` at ${formatDateTime(a.approvedAt)}` : ''}`;
+}
+
 function actionsSection(r: DrillResult): Section {
   const notable = r.journal.filter((e) => e.kind === 'operator' || e.kind === 'guardrail' || e.kind === 'warning' || e.kind === 'error');
   const a = r.approval;
@@ -301,7 +411,7 @@ function actionsSection(r: DrillResult): Section {
     { kind: 'heading', text: 'Approval' },
     { kind: 'facts', pairs: a.required
       ? [['Required', 'yes'], ['Approved by', a.approvedBy ?? { text: 'not approved', tone: 'warn' }], ['Approved at', formatDateTime(a.approvedAt)]]
-      : [['Required', 'no (the drill does not require approval)']] },
+      : [['Required', a.approvedBy ? `not required (${approvedText(r)})` : 'not required (the drill does not require approval)']] },
   ];
   if (a.refused.length) {
     blocks.push({ kind: 'table', head: ['Refused by', 'At', 'Reason'], rows: a.refused.map((x): Cell[] => [x.identity, formatDateTime(x.at), x.reason]) });
@@ -338,7 +448,7 @@ function environmentSection(r: DrillResult): Section {
     id: 'environment',
     title: 'Environment',
     blocks: [{ kind: 'facts', pairs: [
-      ['Cluster context', r.run.cluster?.context ?? '—'],
+      ['Cluster context', r.run.cluster?.context ?? (r.run.cluster?.server ? 'the worker\'s current kube context (its name was not recorded)' : '—')],
       ['API server', r.run.cluster?.server ?? '—'],
       ...(r.run.cluster?.standby ? [['Standby', `${r.run.cluster.standby.context} (${r.run.cluster.standby.server})`] satisfies [string, Cell]] : []),
       ...(r.run.cluster?.orchestrator ? [['Worker ran on', orchestratorText(r.run.cluster.orchestrator)] satisfies [string, Cell]] : []),
@@ -346,7 +456,6 @@ function environmentSection(r: DrillResult): Section {
       ['Target nodes', r.plan ? String(r.plan.targetNodes.length) : '—'],
       ['Cluster nodes', r.plan ? String(r.plan.clusterNodes) : '—'],
       ['Temporal namespace', r.run.namespace],
-      ['firedrill version', r.run.firedrillVersion],
     ] }],
   };
 }

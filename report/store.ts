@@ -52,13 +52,17 @@ export async function scanResults(outDir: string, onlyDrill?: string): Promise<{
   return { results, warnings };
 }
 
-/** The last run of the same drill that started before `beforeIso`, or null (first run). */
+/**
+ * The last run of the same drill that started before `beforeIso` and injected a fault, or null:
+ * a refused or skipped run measured nothing, so there is nothing to compare with.
+ */
 export async function findPreviousResult(outDir: string, drillName: string, beforeIso: string): Promise<DrillResult | null> {
   const before = Date.parse(beforeIso);
   const { results } = await scanResults(outDir, drillName);
   const earlier = results
     .map((s) => s.result)
     .filter((r) => r.drill.name === drillName && Date.parse(r.run.startedAt) < before)
+    .filter((r) => Boolean(r.measurements.injectStartedAt ?? r.measurements.t0))
     .sort((a, b) => Date.parse(a.run.startedAt) - Date.parse(b.run.startedAt));
   return earlier.at(-1) ?? null;
 }

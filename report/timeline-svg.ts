@@ -2,6 +2,7 @@ import type { DrillResult, Phase, ProbeTimeline } from './result.js';
 import { escapeHtml } from './escape.js';
 import { formatClock, formatDuration, formatMeasuredMs } from './format.js';
 import { fit, idSafe, n, niceStep, svgOpen, text, textWidth } from './svg.js';
+import { faultWindows, stateRuns } from './windows.js';
 
 // The drill timeline as an SVG chart: phase bands, one lane per probe (healthy solid, failing
 // hatched, unobserved grey, gaps in observation outlined and labelled), the injection window,
@@ -70,9 +71,19 @@ function phaseBands(result: DrillResult, d: Domain, bandY: number, bandH: number
   const out: string[] = [];
   const rowEnds = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];
   const spans = result.phases.filter((p) => CHART_PHASES.includes(p.phase));
+  // The inject and hold bands are the injection window and the hold as the report defines them
+  // (first change → T0 → restore start), so their labels match the overview.
+  const w = faultWindows(result);
+  const windowOf = (phase: Phase): [number, number] | null => {
+    if (!w.t0 || !w.restoreStartedAt || !w.injectStartedAt) return null;
+    if (phase === 'inject') return [Date.parse(w.injectStartedAt), Date.parse(w.t0)];
+    if (phase === 'hold') return [Date.parse(w.t0), Date.parse(w.restoreStartedAt)];
+    return null;
+  };
   for (const [i, p] of spans.entries()) {
-    const from = Date.parse(p.startedAt);
-    const to = p.endedAt ? Date.parse(p.endedAt) : Date.parse(spans[i + 1]?.startedAt ?? '') || d.end;
+    const defined = windowOf(p.phase);
+    const from = defined ? defined[0] : Date.parse(p.startedAt);
+    const to = defined ? defined[1] : p.endedAt ? Date.parse(p.endedAt) : Date.parse(spans[i + 1]?.startedAt ?? '') || d.end;
     const x0 = d.x(from);
     const w = Math.max(2, d.x(to) - x0);
     out.push(`<rect x="${n(x0)}" y="${bandY}" width="${n(w)}" height="${bandH}" fill="${PHASE_FILL[p.phase] ?? '#eee'}" stroke="#6b6b6b" stroke-width="0.6"/>`);
@@ -109,15 +120,22 @@ function lane(result: DrillResult, probe: ProbeTimeline, d: Domain, top: number,
   const out: string[] = [`<g class="lane"><title>${escapeHtml(probe.name)}</title>`];
   out.push(text(LEFT - 10, top + 15, fit(probe.name, LEFT - 16, 13), { anchor: 'end', weight: 'bold', size: 13 }));
   out.push(text(LEFT - 10, top + 30, fit(laneSummary(result, probe), LEFT - 16, 11), { anchor: 'end', size: 11, fill: '#333' }));
-  // Grey underlay: stretches without an observation show as "no observation".
+  // Grey underlay: stretches without an observation longer than the probe's tick spacing (before
+  // the baseline, between phases) show as "no observation"; shorter ones are drawn through, as
+  // coverage counts them observed, so phase boundaries leave no sliver.
   out.push(`<rect x="${LEFT}" y="${barY}" width="${PLOT_W}" height="${barH}" fill="#ededed" stroke="#9a9a9a" stroke-width="0.5"/>`);
-  for (const s of probe.segments) {
-    const x0 = d.x(Date.parse(s.from));
-    const w = Math.max(2, d.x(Date.parse(s.to)) - x0);
-    const fill = s.healthy ? HEALTHY : `url(#${id}-failing)`;
-    const tip = `${s.healthy ? 'healthy' : 'failing'} ${formatClock(Date.parse(s.from))}–${formatClock(Date.parse(s.to))} UTC, ${s.count} observations${s.error ? `: ${s.error}` : ''}`;
-    out.push(`<rect x="${n(x0)}" y="${barY}" width="${n(w)}" height="${barH}" fill="${fill}"${s.healthy ? '' : ` stroke="${FAIL_LINE}" stroke-width="1"`}><title>${escapeHtml(tip)}</title></rect>`);
-    if (!s.healthy && w >= 56) out.push(text(x0 + w / 2, barY + 13, 'failing', { anchor: 'middle', size: 10, weight: 'bold', fill: FAIL_LINE, halo: true }));
+  const runs = stateRuns(probe);
+  for (const [i, s] of runs.entries()) {
+    if (s.state === 'unobserved') continue;
+    const next = runs[i + 1];
+    const end = next && next.state !== 'unobserved' ? next.from : s.to;
+    const healthy = s.state === 'healthy';
+    const x0 = d.x(s.from);
+    const w = Math.max(2, d.x(end) - x0);
+    const fill = healthy ? HEALTHY : `url(#${id}-failing)`;
+    const tip = `${healthy ? 'healthy' : 'failing'} ${formatClock(s.from)}–${formatClock(s.to)} UTC, ${s.count} observations${s.error ? `: ${s.error}` : ''}`;
+    out.push(`<rect x="${n(x0)}" y="${barY}" width="${n(w)}" height="${barH}" fill="${fill}"${healthy ? '' : ` stroke="${FAIL_LINE}" stroke-width="1"`}><title>${escapeHtml(tip)}</title></rect>`);
+    if (!healthy && w >= 56) out.push(text(x0 + w / 2, barY + 13, 'failing', { anchor: 'middle', size: 10, weight: 'bold', fill: FAIL_LINE, halo: true }));
   }
   const m = result.measurements.probes.find((p) => p.probe === probe.name);
   // Gaps in observation: outlined and cross-hatched, labelled when there is room.
@@ -182,7 +200,7 @@ function legend(id: string, top: number, fromInjection: boolean): { svg: string;
   const items: LegendItem[] = [
     { swatch: `<rect x="0" y="-9" width="22" height="12" fill="${HEALTHY}"/>`, label: 'healthy' },
     { swatch: `<rect x="0" y="-9" width="22" height="12" fill="url(#${id}-failing)" stroke="${FAIL_LINE}"/>`, label: 'failing (hatched)' },
-    { swatch: '<rect x="0" y="-9" width="22" height="12" fill="#ededed" stroke="#9a9a9a" stroke-width="0.5"/>', label: 'no observation' },
+    { swatch: '<rect x="0" y="-9" width="22" height="12" fill="#ededed" stroke="#9a9a9a" stroke-width="0.5"/>', label: 'no observation (between phases, longer than the tick spacing)' },
     { swatch: `<rect x="0" y="-10" width="22" height="14" fill="url(#${id}-gap)" stroke="${GAP_LINE}" stroke-width="1.2" stroke-dasharray="3 2"/>`, label: 'gap in observation (measured window)' },
     ...(fromInjection ? [{ swatch: `<rect x="0" y="-9" width="22" height="12" fill="${INJECT_FILL}" fill-opacity="0.45"/>`, label: 'injecting (first change to T0)' }] : []),
     { swatch: `<path d="M5 -9 L17 -9 L11 1 Z" fill="${INK}"/>`, label: `detected (first failure after ${origin})` },

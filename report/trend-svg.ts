@@ -1,5 +1,5 @@
 import { escapeHtml } from './escape.js';
-import { formatDate, formatDuration } from './format.js';
+import { formatClock, formatDate, formatDuration } from './format.js';
 import { fit, idSafe, n, svgOpen, text, textWidth } from './svg.js';
 
 // A per-drill trend of one figure (RTO or RPO) across runs, grouped by calendar quarter, with
@@ -32,6 +32,24 @@ function yScale(max: number): { top: number; step: number } {
   return { top: Math.max(step, Math.ceil((max * 1.12) / step) * step), step };
 }
 
+/**
+ * The label under each run: its date when every run is on a day of its own; else its time of day
+ * (UTC), or its run number when even that does not fit, with the date once under each day's first run.
+ */
+export function xLabels(pts: TrendPoint[], slot: number): Array<{ main?: string; date?: string }> {
+  const day = (p: TrendPoint): string => formatDate(p.startedAt);
+  const shared = pts.some((p, k) => k > 0 && day(p) === day(pts[k - 1]!));
+  if (!shared) return pts.map((p) => (slot >= 58 ? { main: day(p) } : {}));
+  const minutes = pts.map((p) => formatClock(Date.parse(p.startedAt)).slice(0, 5));
+  const seconds = minutes.some((m, k) => k > 0 && m === minutes[k - 1] && day(pts[k]!) === day(pts[k - 1]!));
+  const clock = (p: TrendPoint, k: number): string => (seconds ? formatClock(Date.parse(p.startedAt)) : minutes[k]!);
+  const fits = slot >= (seconds ? 50 : 34);
+  return pts.map((p, k) => ({
+    main: fits ? clock(p, k) : slot >= 18 ? `#${k + 1}` : undefined,
+    ...(k === 0 || day(p) !== day(pts[k - 1]!) ? { date: day(p) } : {}),
+  }));
+}
+
 export function renderTrendSvg(opts: { id: string; title: string; figure: string; points: TrendPoint[] }): string {
   const id = idSafe(opts.id);
   const pts = opts.points;
@@ -43,7 +61,7 @@ export function renderTrendSvg(opts: { id: string; title: string; figure: string
   const slot = plotW / Math.max(1, pts.length);
   const x = (i: number): number => LEFT + slot * (i + 0.5);
 
-  const desc = pts.map((p) => `${formatDate(p.startedAt)} (${p.quarter}): ${p.status === 'measured' ? formatDuration(p.value ?? 0) : p.status}`).join('; ');
+  const desc = pts.map((p) => `${formatDate(p.startedAt)} ${formatClock(Date.parse(p.startedAt))} UTC (${p.quarter}): ${p.status === 'measured' ? formatDuration(p.value ?? 0) : p.status}`).join('; ');
   const out: string[] = [svgOpen(id, W, H, opts.title, `${opts.figure} per run, oldest first. ${desc || 'No runs.'}`)];
   out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`);
   out.push(text(LEFT, 16, opts.title, { weight: 'bold', size: 13 }));
@@ -59,7 +77,7 @@ export function renderTrendSvg(opts: { id: string; title: string; figure: string
     const w = slot * (j - i + 1);
     if (band % 2 === 0) out.push(`<rect x="${n(x0)}" y="${TOP}" width="${n(w)}" height="${PLOT_H}" fill="#f1f3f6"/>`);
     out.push(`<line x1="${n(x0)}" y1="${TOP}" x2="${n(x0)}" y2="${base + 40}" stroke="#c3c7cd" stroke-width="0.8"/>`);
-    out.push(text(x0 + w / 2, base + 36, fit(q, w - 4, 11), { anchor: 'middle', weight: 'bold' }));
+    out.push(text(x0 + w / 2, base + 39, fit(q, w - 4, 11), { anchor: 'middle', weight: 'bold' }));
     band++;
     i = j + 1;
   }
@@ -89,10 +107,17 @@ export function renderTrendSvg(opts: { id: string; title: string; figure: string
   if (segs.length) out.push(`<path d="${segs.join(' ')}" fill="none" stroke="${LINE}" stroke-width="2"/>`);
 
   const labelValues = pts.length <= 12;
-  const labelDates = slot >= 58;
+  const labels = xLabels(pts, slot);
+  let dateEnd = Number.NEGATIVE_INFINITY;
   pts.forEach((p, k) => {
     const cx = x(k);
-    if (labelDates) out.push(text(cx, base + 16, formatDate(p.startedAt), { anchor: 'middle', size: 10, fill: '#444' }));
+    const l = labels[k]!;
+    if (l.main) out.push(text(cx, base + 14, l.main, { anchor: 'middle', size: 10, fill: '#444' }));
+    // A day's date is skipped where the previous day's would overlap it: the tooltip still has it.
+    if (l.date && cx - textWidth(l.date, 9) / 2 > dateEnd) {
+      out.push(text(cx, base + 25, l.date, { anchor: 'middle', size: 9, fill: '#444' }));
+      dateEnd = cx + textWidth(l.date, 9) / 2 + 4;
+    }
     let marker: string;
     let label: string;
     if (p.status === 'breach') {
@@ -111,7 +136,7 @@ export function renderTrendSvg(opts: { id: string; title: string; figure: string
     marker = over
       ? `<path d="M${n(cx)} ${n(cy - 7)} L${n(cx + 7)} ${n(cy)} L${n(cx)} ${n(cy + 7)} L${n(cx - 7)} ${n(cy)} Z" fill="${TARGET}" stroke="${INK}" stroke-width="1"/>`
       : `<circle cx="${n(cx)}" cy="${n(cy)}" r="5" fill="${LINE}" stroke="#fff" stroke-width="1.5"/>`;
-    out.push(`<g>${marker}<title>${escapeHtml(`${formatDate(p.startedAt)}: ${formatDuration(p.value)}${over ? ' (over target)' : ''}`)}</title></g>`);
+    out.push(`<g>${marker}<title>${escapeHtml(`${formatDate(p.startedAt)} ${formatClock(Date.parse(p.startedAt))} UTC: ${formatDuration(p.value)}${over ? ' (over target)' : ''}`)}</title></g>`);
     if (labelValues) out.push(text(cx, cy - 10, formatDuration(p.value), { anchor: 'middle', size: 10, halo: true }));
   });
 

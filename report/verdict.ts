@@ -67,6 +67,11 @@ export function formatObjectiveValue(o: ObjectiveResult, value: number): string 
   return o.unit === 'fraction' ? formatFraction(value) : formatMeasuredMs(value, o.resolutionMs);
 }
 
+/** The note without its ": breach" tail: the measured cell (or a BREACH label) already says it, once. */
+export function objectiveNote(o: Pick<ObjectiveResult, 'note'>): string {
+  return (o.note ?? '').replace(/: breach$/, '');
+}
+
 export function objectiveRow(o: ObjectiveResult): ObjectiveRow {
   const status = objectiveStatus(o);
   let measured: string;
@@ -80,7 +85,7 @@ export function objectiveRow(o: ObjectiveResult): ObjectiveRow {
     target,
     status,
     statusText: STATUS_TEXT[status],
-    note: o.note ?? '',
+    note: objectiveNote(o),
   };
 }
 
@@ -90,6 +95,7 @@ export function objectiveRows(result: DrillResult): ObjectiveRow[] {
 
 /** "2 of 3 objectives met", and how many could not be judged. */
 export function objectivesSummary(result: DrillResult): string {
+  if (!result.objectives.length && !result.measurements.injectStartedAt && !result.measurements.t0) return 'not run: no fault was injected';
   const met = result.objectives.filter((o) => o.met).length;
   const unsure = result.objectives.filter((o) => objectiveStatus(o) === 'inconclusive').length;
   return `${met} of ${result.objectives.length} objectives met${unsure ? `, ${unsure} inconclusive` : ''}`;

@@ -74,7 +74,7 @@ describe('writing reports', () => {
     expect(index.drills[0]!.trend.rto.map((p) => p.quarter)).toEqual(['2026-Q1', '2026-Q2', '2026-Q3']);
     // The Q3 report was compared with the Q2 run, found on disk.
     const md = await readFile(join(dir, 'zone-a-loss/run-q3/report.md'), 'utf8');
-    expect(md).toContain('Compared with the previous run run-q2 of 2026-05-12 09:00:00 UTC (failed).');
+    expect(md).toContain('Compared with the previous run that injected a fault, run-q2 of 2026-05-12 09:00:00 UTC (failed).');
     expect((await readdir(join(dir, 'zone-a-loss/run-q3'))).some((f) => f.endsWith('.tmp'))).toBe(false);
   });
 

@@ -87,7 +87,7 @@ describe('verdicts', () => {
 
 describe('since the previous run', () => {
   it('says "first run" without a previous run', () => {
-    expect(renderMarkdown(passResult())).toContain('First run of this drill: nothing to compare with yet.');
+    expect(renderMarkdown(passResult())).toContain('First run of this drill that injected a fault: nothing to compare with yet.');
     expect(compareRuns(passResult()).first).toBe(true);
   });
 
@@ -99,7 +99,7 @@ describe('since the previous run', () => {
     expect(cmp.rto.find((c) => c.probe === 'payments')).toMatchObject({ change: 'worse', before: 90_000, after: null });
     expect(cmp.rto.find((c) => c.probe === 'checkout')?.change).toBe('same');
     const md = renderMarkdown(notRecoveredResult(), before);
-    expect(md).toContain('Compared with the previous run prev-run of 2026-08-01 10:00:00 UTC (passed).');
+    expect(md).toContain('Compared with the previous run that injected a fault, prev-run of 2026-08-01 10:00:00 UTC (passed).');
     expect(md).toContain('- **Newly failing: RTO · payments**');
     expect(md).toContain('- **payments: RTO 1 min 30 s → not recovered (worse)**');
   });

@@ -54,7 +54,7 @@ describe('trend chart', () => {
       ],
     });
     expect(count(svg, /<circle /g)).toBe(2); // one point + the legend swatch
-    expect(svg).toContain('<title>2026-05-01: 1 min 30 s (over target)</title>');
+    expect(svg).toContain('<title>2026-05-01 00:00:00 UTC: 1 min 30 s (over target)</title>');
     expect(svg).toContain('>breach</text>');
     const quarters = [...svg.matchAll(/>(2026-Q\d)<\/text>/g)].map((m) => m[1]);
     expect(quarters).toEqual(['2026-Q1', '2026-Q2', '2026-Q3']);
