@@ -6,6 +6,12 @@ import type { Command } from 'commander';
 export const ENVIRONMENT: Record<string, string> = {
   TEMPORAL_ADDRESS: 'Temporal frontend host:port (default: the embedded stack\'s, else 127.0.0.1:7233)',
   TEMPORAL_NAMESPACE: 'Temporal namespace (default: default)',
+  TEMPORAL_TLS_CA: 'file: the CA of Temporal\'s server certificate (default: the system\'s CAs; the embedded real server\'s)',
+  TEMPORAL_TLS_CERT: 'file: the client certificate for mTLS, with TEMPORAL_TLS_KEY',
+  TEMPORAL_TLS_KEY: 'file: the client certificate\'s key',
+  TEMPORAL_TLS_SERVER_NAME: 'the name Temporal\'s certificate is issued for, when not the address\'s host',
+  TEMPORAL_TLS: 'true/false forces TLS on or off (default: on when a TEMPORAL_TLS_* file or an API key is set)',
+  TEMPORAL_API_KEY: 'API key (Temporal Cloud), sent as a bearer token over TLS',
   FIREDRILL_TASK_QUEUE: 'task queue of the firedrill workers (default: firedrill)',
   FIREDRILL_TEMPORAL_UI: 'Temporal UI base URL, for links in reports and output',
   KUBECONFIG: 'kubeconfig file (default: the embedded stack\'s, else ~/.kube/config); a drill may name its own context',
@@ -21,7 +27,10 @@ export const ENVIRONMENT: Record<string, string> = {
   FIREDRILL_TOWER_TOKEN: 'the control tower\'s bearer token, required when it listens off loopback (or --token-file)',
 };
 
-export const TEMPORAL_ENV = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'FIREDRILL_TASK_QUEUE'];
+export const TEMPORAL_ENV = [
+  'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_TLS',
+  'TEMPORAL_API_KEY', 'FIREDRILL_TASK_QUEUE',
+];
 export const STACK_ENV = ['FIREDRILL_STATE_DIR', 'FIREDRILL_CACHE_DIR', 'FIREDRILL_DEV_PORT_BASE'];
 
 export interface HelpSpec {

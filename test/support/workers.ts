@@ -51,9 +51,13 @@ export function temporalEnv(stack: StackStatus): Record<string, string> {
 
 /**
  * An in-process drill worker on its own task queue, running in the background until stop().
- * `env` overrides its environment, e.g. KUBECONFIG for other credentials or FIREDRILL_NODE_NAME.
+ * `env` overrides its environment, e.g. KUBECONFIG for other credentials or FIREDRILL_NODE_NAME;
+ * `workflowBundle` runs other workflow code (an upgrade test's next release).
  */
-export async function startWorker(stack: StackStatus, opts: { taskQueue?: string; reportDir?: string; env?: Record<string, string> } = {}): Promise<TestWorker> {
+export async function startWorker(
+  stack: StackStatus,
+  opts: { taskQueue?: string; reportDir?: string; env?: Record<string, string>; workflowBundle?: { code: string } } = {},
+): Promise<TestWorker> {
   const taskQueue = opts.taskQueue ?? uniqueName('drill-it');
   const ownDir = opts.reportDir === undefined;
   const reportDir = opts.reportDir ?? await mkdtemp(path.join(tmpdir(), 'firedrill-it-'));
@@ -66,7 +70,7 @@ export async function startWorker(stack: StackStatus, opts: { taskQueue?: string
     FIREDRILL_LOG_LEVEL: 'warn',
     ...opts.env,
   });
-  const dw = await createDrillWorker(config, createLogger({ level: 'warn' }), { workflowBundle: await workflowBundle() });
+  const dw = await createDrillWorker(config, createLogger({ level: 'warn' }), { workflowBundle: opts.workflowBundle ?? await workflowBundle() });
   let failure: unknown;
   const running = dw.worker.run().catch((err: unknown) => { failure = err; });
   let stopped = false;
