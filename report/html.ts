@@ -30,7 +30,7 @@ function block(b: Block, result: DrillResult): string {
     case 'heading':
       return `<h3>${escapeHtml(b.text)}</h3>`;
     case 'timeline':
-      return `<figure>${renderTimelineSvg(result)}<figcaption>Phases, and each probe's health over time. Failing stretches are hatched; markers: ▼ detection, ○ recovery (T0 + RTO), ✗ breach.</figcaption></figure>`;
+      return `<figure>${renderTimelineSvg(result)}<figcaption>Phases, and each probe's health over time. Failing stretches are hatched; markers: ▼ detection, ○ recovery (${result.measurements.injectStartedAt ? 'injection start' : 'T0'} + RTO), ✗ breach.</figcaption></figure>`;
   }
 }
 

@@ -52,9 +52,11 @@ function relativeMs(d: number): string {
 export function faultWindowText(w: FaultWindows): string {
   if (w.faultMs === null) return w.injectStartedAt ? 'applied, restore start not recorded' : `not applied (timing.hold ${formatDuration(w.plannedHoldMs)})`;
   const planned = w.holdMs !== null && Math.abs(w.holdMs - w.plannedHoldMs) >= 1000 ? `; timing.hold ${formatDuration(w.plannedHoldMs)}` : '';
-  const inj = w.injectionMs === null ? 'T0 not reached' : `injecting ${formatDuration(w.injectionMs)} (first change → T0)`;
-  const hold = w.holdMs === null ? '' : `, then held ${formatDuration(w.holdMs)} (T0 → restore start${planned})`;
-  return `${formatDuration(w.faultMs)} in place: ${inj}${hold}`;
+  const parts: string[] = [];
+  if (w.injectionMs !== null) parts.push(`injecting ${formatDuration(w.injectionMs)} (first change → T0)`);
+  else if (!w.t0) parts.push('T0 not reached (the injection was stopped first)');
+  if (w.holdMs !== null) parts.push(`held ${formatDuration(w.holdMs)} (T0 → restore start${planned})`);
+  return `${formatDuration(w.faultMs)} in place: ${parts.join(', then ')}`;
 }
 
 function durationBetween(from?: string | null, to?: string | null): string {

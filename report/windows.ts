@@ -6,7 +6,7 @@ import { spanMs } from './format.js';
 // overview, the timeline text and the chart never disagree (README "What is measured").
 
 export interface FaultWindows {
-  /** First change to a node → T0; null when either is unknown. */
+  /** First change to a node → T0; null when either is unknown (T0 not reached, or an older result). */
   injectionMs: number | null;
   /** T0 → restore start: the hold as it happened. */
   holdMs: number | null;
@@ -21,15 +21,15 @@ export interface FaultWindows {
 
 export function faultWindows(r: DrillResult): FaultWindows {
   const ms = r.measurements;
-  // Results of older workers only know T0: their injection window is empty.
-  const start = ms.injectStartedAt ?? r.injection?.injectStartedAt ?? ms.t0 ?? null;
+  // Results of older workers only know T0: their injection window is unknown, their fault window starts at T0.
+  const start = ms.injectStartedAt ?? r.injection?.injectStartedAt ?? null;
   const t0 = ms.t0 ?? null;
   const restore = r.restore?.startedAt ?? ms.holdEndedAt ?? null;
   const nonNegative = (v: number | null): number | null => (v === null ? null : Math.max(0, v));
   return {
     injectionMs: nonNegative(spanMs(start, t0)),
     holdMs: nonNegative(spanMs(t0, restore)),
-    faultMs: nonNegative(spanMs(start, restore)),
+    faultMs: nonNegative(spanMs(start ?? t0, restore)),
     plannedHoldMs: r.drill.holdMs,
     injectStartedAt: start,
     t0,

@@ -74,6 +74,15 @@ describe('12: the fault window and the hold are the same everywhere', () => {
     expect(svg).not.toContain('hold · 33 s');
   });
 
+  it('a result without the injection start, and an injection stopped before T0, say only what is known', () => {
+    expect(renderMarkdown(passResult())).toContain('- **Fault:** drain, 5 min in place: held 5 min (T0 → restore start)');
+    const stopped = secondDemoRunResult();
+    stopped.measurements.t0 = null;
+    stopped.injection!.t0 = null;
+    expect(renderMarkdown(stopped)).toContain('- **Fault:** drain, 48 s in place: T0 not reached (the injection was stopped first)');
+    expect(renderHtml(secondDemoRunResult())).toContain('○ recovery (injection start + RTO)');
+  });
+
   it('a hold cut short says how long it was planned', () => {
     const r = secondDemoRunResult();
     r.drill.holdMs = 60_000;
