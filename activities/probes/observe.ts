@@ -4,7 +4,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { ProbeSpec, RpoProbeSpec, WorkloadRef } from '../../drills/schema/index.js';
 import type { ProbeSegment } from '../../report/result.js';
 import { checkFor, readMarkers, writeMarker, type CheckDeps } from './checks.js';
-import { capacityCheck } from './capacity.js';
+import { CapacityWatcher, type WatchSourceFactory } from './capacity-watch.js';
 import { SegmentBuilder } from './segments.js';
 import { observationGapMs, probeGapMs } from '../../report/coverage.js';
 import { steadyAtEnd } from '../../report/steadiness.js';
@@ -72,7 +72,7 @@ const key = (w: WorkloadRef) => `${w.kind}/${w.namespace}/${w.name}`;
  */
 export const ERROR_BUDGET_MIN_OBSERVATIONS = 20;
 
-export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig; kubeFor?: (context?: string) => k8s.KubeConfig }) {
+export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig; kubeFor?: (context?: string) => k8s.KubeConfig; watchSources?: WatchSourceFactory }) {
   return async function observe(input: ObserveInput): Promise<ObserveResult> {
     const ctx = Context.current();
     const prior = ctx.info.heartbeatDetails as Checkpoint | undefined;
@@ -137,16 +137,25 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig; kubeFor?:
     });
 
     const cap = input.capacity;
-    const capacityLoop = cap && cap.workloads.length && deps.kc
-      ? loop(cap.intervalMs, async (at) => {
-        const states = await capacityCheck(deps.kc as k8s.KubeConfig, cap.workloads, new Set(cap.targetNodes), deps.kubeFor);
-        for (const s of states) {
-          if (s.unknown) continue;
-          desired.set(key(s.workload), s.desired);
-          readyOutside.set(key(s.workload), s.readyOutside);
-          capBuilders.get(key(s.workload))?.add(at, s.recovered, s.error);
-        }
-      })
+    // Watches of this attempt only: a resumed attempt lists afresh, and all stop when it ends.
+    const watcher = cap && cap.workloads.length && deps.kc
+      ? new CapacityWatcher({ kc: deps.kc, workloads: cap.workloads, ...(deps.kubeFor ? { kubeFor: deps.kubeFor } : {}), ...(deps.watchSources ? { sources: deps.watchSources } : {}) })
+      : undefined;
+    const capacityLoop = cap && watcher
+      ? (async () => {
+        watcher.start();
+        // The first tick waits for the first list (up to an interval), not to count it as a gap.
+        await watcher.whenSynced(Math.min(cap.intervalMs, Math.max(0, deadline - Date.now())), stop.signal);
+        const targets = new Set(cap.targetNodes);
+        await loop(cap.intervalMs, async (at) => {
+          for (const s of watcher.states(targets)) {
+            if (s.unknown) continue;
+            desired.set(key(s.workload), s.desired);
+            readyOutside.set(key(s.workload), s.readyOutside);
+            capBuilders.get(key(s.workload))?.add(at, s.recovered, s.error);
+          }
+        });
+      })()
       : Promise.resolve();
 
     const supervisor = loop(250, async (now) => {
@@ -178,7 +187,11 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig; kubeFor?:
       }
     });
 
-    await Promise.all([...probeLoops, capacityLoop, supervisor]);
+    try {
+      await Promise.all([...probeLoops, capacityLoop, supervisor]);
+    } finally {
+      await watcher?.stop();
+    }
 
     const rpo: RpoReadback[] = [];
     // Read back even when the workflow ended the hold by cancelling: that is the normal end.
