@@ -9,8 +9,10 @@ import { KubeConfigError, PermissionError, planDrill, toPlanSummary } from './ce
 import { createInjectFault, type InjectInput } from './faults/inject.js';
 import { createListMarkedRuns, createRestoreNodes } from './faults/restore.js';
 import type { ActivityDeps } from './deps.js';
+import { verifyApproval, type VerifyApprovalInput, type VerifyApprovalResult } from './approvals.js';
 import { createGameDayActivities } from './gameday-report.js';
 import { createNotifier, type NotifyEvent } from './notify.js';
+import { checkPolicy, loadPolicy, type PolicyViolation } from './policy.js';
 import { createObserve, type ObserveInput } from './probes/observe.js';
 
 // Every side effect of a drill lives here, built from injected dependencies (the worker is the
@@ -79,11 +81,22 @@ export function createActivities(deps: ActivityDeps) {
   return {
     async preflight(input: { spec: DrillSpec }): Promise<PreflightResult> {
       return withHeartbeat(async () => {
+        let policy: ReturnType<typeof loadPolicy>;
+        try {
+          policy = loadPolicy(deps.env ?? process.env);
+        } catch (err) {
+          throw ApplicationFailure.nonRetryable((err as Error).message, 'PolicyError');
+        }
+        // The worker's policy first: a spec that breaks it reaches no cluster at all.
+        const broken = checkPolicy(input.spec, policy);
+        if (broken.length) return policyRefusal(input.spec, broken, policy.source, deps.log);
         let kc: k8s.KubeConfig;
         let plan: Awaited<ReturnType<typeof planDrill>>;
         try {
           kc = deps.kubeFor(input.spec.target.context);
           plan = await planDrill(input.spec, kc, { workerNode: deps.workerNode });
+          const share = checkPolicy(input.spec, policy, { targetNodes: plan.target.nodes.length, clusterNodes: plan.target.clusterNodes });
+          if (share.length) plan = { ...plan, verdict: { allowed: false, reasons: [...share.map((v) => policyReason(v, policy.source)), ...plan.verdict.reasons] } };
           if (plan.verdict.allowed) {
             const reads = [
               ...input.spec.probes.flatMap((p) => (p.type === 'kubernetes' ? [p.workload] : [])),
@@ -153,6 +166,11 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
+    /** A signed approval: does the signature hold over the statement, and by which listed approver? */
+    async verifyApproval(input: VerifyApprovalInput): Promise<VerifyApprovalResult> {
+      return verifyApproval(input);
+    },
+
     async notify(event: NotifyEvent): Promise<void> {
       await notifier.notify(event);
     },
@@ -166,3 +184,19 @@ export type { ActivityDeps } from './deps.js';
 export type { InjectInput, InjectResult } from './faults/inject.js';
 export type { RestoreResult, MarkedRun } from './faults/restore.js';
 export type { ObserveInput, ObserveResult, RpoReadback } from './probes/observe.js';
+
+function policyReason(v: PolicyViolation, source: string): string {
+  return `worker policy ${v.rule} (${source}): ${v.message}`;
+}
+
+/** A preflight that refuses on the worker's policy alone: no cluster was read, nothing changes. */
+function policyRefusal(spec: DrillSpec, broken: PolicyViolation[], source: string, log: ActivityDeps['log']): PreflightResult {
+  const reasons = broken.map((v) => policyReason(v, source));
+  log.warn({ drill: spec.metadata.name, rules: broken.map((v) => v.rule) }, `drill ${spec.metadata.name}: refused by the worker's policy: ${reasons.join('; ')}`);
+  return {
+    summary: { targetNodes: [], clusterNodes: 0, workloads: [], losesAll: [], blockingPdbs: [], zoneBoundVolumes: [], pendingAfterMove: [], verdict: { allowed: false, reasons } },
+    targetNodes: [],
+    watched: [],
+    cluster: { ...(spec.target.context ? { context: spec.target.context } : {}) },
+  };
+}

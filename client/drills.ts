@@ -28,6 +28,8 @@ export async function openRunsOf(client: Client, spec: DrillSpec): Promise<strin
 
 export interface StartOptions {
   approvedBy?: string;
+  /** Who starts the run: with listed approvers, they cannot be one of them. */
+  startedBy?: string;
   trigger?: DrillInput['trigger'];
   /** Defaults to `<drill>-<UTC second>`. */
   workflowId?: string;
@@ -45,6 +47,7 @@ export async function startDrill(
   const input: DrillInput = {
     spec, specSha256, trigger: opts.trigger ?? 'manual', firedrillVersion: FIREDRILL_VERSION,
     ...(opts.approvedBy ? { approvedBy: opts.approvedBy } : {}),
+    ...(opts.startedBy ? { startedBy: opts.startedBy } : {}),
     ...(t.uiUrl ? { temporalUiUrl: t.uiUrl } : {}),
   };
   try {
@@ -70,8 +73,19 @@ async function signalRun(client: Client, workflowId: string, send: (h: WorkflowH
   }
 }
 
-export function approveRun(client: Client, workflowId: string, identity: string): Promise<void> {
-  return signalRun(client, workflowId, (h) => h.signal(approveSignal, { identity }));
+/** `signature`: an armored SSH signature of the run's approval statement (its status query gives the statement). */
+export function approveRun(client: Client, workflowId: string, identity: string, signature?: string): Promise<void> {
+  return signalRun(client, workflowId, (h) => h.signal(approveSignal, { identity, ...(signature ? { signature } : {}) }));
+}
+
+/** What an approver of a running drill signs, from its status query; undefined for runs that take no signatures. */
+export async function approvalStatementOf(client: Client, workflowId: string): Promise<NonNullable<DrillStatus['approval']> | undefined> {
+  try {
+    return (await client.workflow.getHandle(workflowId).query(statusQuery)).approval;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(workflowId, client.options.namespace);
+    throw err;
+  }
 }
 
 export function abortRun(client: Client, workflowId: string, identity: string, reason: string): Promise<void> {

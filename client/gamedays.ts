@@ -1,3 +1,4 @@
+import { approverNames } from '../approvals/statement.js';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { GameDayLoad } from '../drills/gameday/load.js';
 import { describeTarget } from '../drills/target-label.js';
@@ -24,7 +25,7 @@ export async function startGameDay(
     day: {
       name: day.metadata.name, owner: day.metadata.owner, sha256: loaded.sha256,
       ...(day.metadata.description ? { description: day.metadata.description } : {}),
-      approval: { required: day.approval.required, timeout: day.approval.timeout, ...(day.approval.approvers ? { approvers: day.approval.approvers } : {}) },
+      approval: { required: day.approval.required, timeout: day.approval.timeout, ...(day.approval.approvers ? { approvers: approverNames(day.approval) ?? [] } : {}) },
     },
     drills: loaded.drills.map((d) => ({ file: d.file, spec: d.spec, specSha256: d.sha256, ...(d.pauseAfterMs !== undefined ? { pauseAfterMs: d.pauseAfterMs } : {}) })),
     firedrillVersion: FIREDRILL_VERSION,

@@ -415,6 +415,21 @@ function actionsSection(r: DrillResult): Section {
       ? [['Required', 'yes'], ['Approved by', a.approvedBy ?? { text: 'not approved', tone: 'warn' }], ['Approved at', formatDateTime(a.approvedAt)]]
       : [['Required', a.approvedBy ? `not required (${approvedText(r)})` : 'not required (the drill does not require approval)']] },
   ];
+  if (a.quorum !== undefined || a.startedBy) {
+    blocks.push({ kind: 'facts', pairs: [
+      ...(a.quorum !== undefined ? [['Quorum', `${a.quorum} distinct approver(s)`] as [string, string]] : []),
+      ...(a.startedBy ? [['Started by', `${a.startedBy} (as the start claimed)`] as [string, string]] : []),
+    ] });
+  }
+  if (a.approvals?.length) {
+    blocks.push({ kind: 'table', head: ['Approved by', 'At', 'Checked', 'Key fingerprint'], rows: a.approvals.map((x): Cell[] => [
+      x.identity, formatDateTime(x.at),
+      x.verified ? `SSH signature verified (${x.keyType ?? 'key'})` : { text: 'unverified identity', tone: 'warn' },
+      x.fingerprint ?? '—',
+    ]) });
+    const signed = a.approvals.find((x) => x.statement);
+    if (signed?.statement) blocks.push({ kind: 'para', text: `Signed statement: ${signed.statement.trimEnd().split('\n').join('; ')}` });
+  }
   if (a.refused.length) {
     blocks.push({ kind: 'table', head: ['Refused by', 'At', 'Reason'], rows: a.refused.map((x): Cell[] => [x.identity, formatDateTime(x.at), x.reason]) });
   }

@@ -231,6 +231,18 @@ export interface StandbySummary {
   capacity: { fits: boolean; note: string };
 }
 
+/** One approval that counted towards the quorum. */
+export interface ApprovalRecord {
+  identity: string;
+  at: string;
+  /** true: an SSH signature by the listed key was checked; false: an unverified identity. */
+  verified: boolean;
+  fingerprint?: string;
+  keyType?: string;
+  statement?: string;
+  signature?: string;
+}
+
 export interface DrillResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
   drill: {
@@ -270,6 +282,12 @@ export interface DrillResult {
     approvedBy?: string;
     approvedAt?: string;
     refused: Array<{ identity: string; at: string; reason: string }>;
+    /** Distinct approvers needed (absent: runs recorded before quorums, 1). */
+    quorum?: number;
+    /** Who started the run, as their start claimed it. */
+    startedBy?: string;
+    /** Each approval that counted: verified ones carry the key and what was signed. */
+    approvals?: ApprovalRecord[];
   };
   plan: PlanSummary | null;
   injection: {

@@ -120,6 +120,12 @@ export const drillResultSchema = obj({
     approvedBy: z.string().optional(),
     approvedAt: iso.optional(),
     refused: z.array(obj({ identity: z.string(), at: iso, reason: z.string() })),
+    quorum: z.number().optional(),
+    startedBy: z.string().optional(),
+    approvals: z.array(obj({
+      identity: z.string(), at: iso, verified: z.boolean(),
+      fingerprint: z.string().optional(), keyType: z.string().optional(), statement: z.string().optional(), signature: z.string().optional(),
+    })).optional(),
   }),
   plan: plan.nullable(),
   injection: obj({

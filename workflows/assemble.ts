@@ -38,7 +38,7 @@ export interface AssembleInput {
   input: { spec: DrillSpec; specSha256: string; trigger: DrillResult['run']['trigger']; firedrillVersion: string; temporalUiUrl?: string };
   info: { workflowId: string; runId: string; namespace: string };
   journal: Journal;
-  approval: { approvedBy?: string; approvedAt?: string; refused: DrillResult['approval']['refused'] };
+  approval: { approvedBy?: string; approvedAt?: string; refused: DrillResult['approval']['refused'] } & Pick<DrillResult['approval'], 'quorum' | 'startedBy' | 'approvals'>;
   plan?: PreflightResult;
   baseline?: ObserveResult;
   injection?: InjectResult;
@@ -199,6 +199,9 @@ export function assembleResult(a: AssembleInput): DrillResult {
       ...(a.approval.approvedBy ? { approvedBy: a.approval.approvedBy } : {}),
       ...(a.approval.approvedAt ? { approvedAt: a.approval.approvedAt } : {}),
       refused: a.approval.refused,
+      ...(a.approval.quorum !== undefined ? { quorum: a.approval.quorum } : {}),
+      ...(a.approval.startedBy ? { startedBy: a.approval.startedBy } : {}),
+      ...(a.approval.approvals ? { approvals: a.approval.approvals } : {}),
     },
     plan: a.plan?.summary ?? null,
     injection: a.injection ? {

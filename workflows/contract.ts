@@ -46,6 +46,8 @@ export interface DrillInput {
   firedrillVersion: string;
   /** Approved up front (`run --approve`), with the identity that approved. */
   approvedBy?: string;
+  /** Who started the run (FIREDRILL_IDENTITY): with listed approvers they cannot approve it themselves. */
+  startedBy?: string;
   temporalUiUrl?: string;
 }
 
@@ -122,7 +124,11 @@ export type { DrillResult, GameDayResult, GameDayDrillSummary };
 // Signals and queries. Drills, game days and scheduled runs all answer `approve`, `abort` and
 // `status`, so an operator can address any of them by run id.
 
-export interface ApproveSignal { identity: string }
+export interface ApproveSignal {
+  identity: string;
+  /** An armored SSH signature (`ssh-keygen -Y sign -n firedrill-approval`) of the run's approval statement. */
+  signature?: string;
+}
 export interface AbortSignal { identity: string; reason: string }
 
 export const approveSignal = defineSignal<[ApproveSignal]>('approve');
@@ -149,6 +155,8 @@ export interface DrillStatus {
   phase: DrillPhase;
   startedAt: string;
   approvedBy?: string;
+  /** What an approver signs and how many must: present on runs that record signed approvals. */
+  approval?: { statement: string; quorum: number; signed: boolean; approvers?: string[]; approvedBy: string[]; startedBy?: string };
   aborted?: AbortSignal;
   t0: string | null;
   journal: JournalEntry[];

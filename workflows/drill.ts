@@ -2,10 +2,12 @@ import {
   ActivityCancellationType, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, ObserveResult, PreflightResult, RestoreResult } from '../activities/index.js';
+import { approvalStatement, approverNames, keyedApprovers } from '../approvals/statement.js';
 import type { DrillSpec } from '../drills/schema/index.js';
-import type { DrillResult, Outcome } from '../report/result.js';
+import { describeTarget } from '../drills/target-label.js';
+import type { ApprovalRecord, DrillResult, Outcome } from '../report/result.js';
 import { assembleResult, baselineVerdict } from './assemble.js';
-import { abortSignal, approveSignal, statusQuery, type AbortSignal, type DrillInput, type DrillStatus } from './contract.js';
+import { abortSignal, approveSignal, statusQuery, type AbortSignal, type ApproveSignal, type DrillInput, type DrillStatus } from './contract.js';
 import { failureMessage } from './failure.js';
 import { injectAndHold, injectAndHoldV1, type HoldState } from './hold.js';
 import { Journal, now } from './journal.js';
@@ -83,6 +85,45 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
       journal.add('operator', how, identity);
     }
   };
+  // Runs recorded before signed approvals and quorums replay the one-listed-identity rule.
+  const quorumApprovals = patched('signed-approvals');
+  const keyed = keyedApprovers(spec.approval);
+  const listed = approverNames(spec.approval);
+  const quorum = quorumApprovals ? spec.approval.quorum ?? 1 : 1;
+  const accepted: ApprovalRecord[] = [];
+  // Signals wait here until the approval phase: checking a signature is an activity.
+  const pending: ApproveSignal[] = [];
+  const statement = approvalStatement({ workflowId: info.workflowId, drill: spec.metadata.name, specSha256: input.specSha256, target: describeTarget(spec) });
+  const refuse = (identity: string, reason: string, how: string) => {
+    refusedApprovals.push({ identity, at: now(), reason });
+    journal.add('warning', `${how} refused: ${reason === NOT_LISTED ? 'identity not listed in approval.approvers' : reason}`, identity);
+  };
+  const count = (rec: ApprovalRecord, how: string) => {
+    if (accepted.some((x) => x.identity === rec.identity)) {
+      journal.add('info', `${how} again: already counted`, rec.identity);
+      return;
+    }
+    accepted.push(rec);
+    journal.add('operator', `${how}${rec.verified ? ` (signature verified, ${rec.fingerprint})` : ''}${quorum > 1 ? `: ${accepted.length} of ${quorum}` : ''}`, rec.identity);
+    if (accepted.length >= quorum && !approvedBy) {
+      approvedBy = accepted.map((x) => x.identity).join(', ');
+      approvedAt = now();
+    }
+  };
+  const FOUR_EYES = 'four eyes: the person who started the run cannot approve it';
+  const NOT_LISTED = 'not listed in approval.approvers';
+  const consider = async (sig: ApproveSignal, how: string) => {
+    if (keyed.length) {
+      if (!sig.signature) return refuse(sig.identity, 'unsigned: this drill lists approvers with keys (firedrill approve --key)', how);
+      const v = await a.short.verifyApproval({ statement, signature: sig.signature, approvers: keyed });
+      if (!v.ok) return refuse(sig.identity, v.reason, how);
+      if (input.startedBy && v.name === input.startedBy) return refuse(v.name, FOUR_EYES, how);
+      return count({ identity: v.name, at: now(), verified: true, fingerprint: v.fingerprint, keyType: v.keyType, statement, signature: sig.signature }, how);
+    }
+    if (listed && !listed.includes(sig.identity)) return refuse(sig.identity, NOT_LISTED, how);
+    if (listed && input.startedBy && sig.identity === input.startedBy) return refuse(sig.identity, FOUR_EYES, how);
+    return count({ identity: sig.identity, at: now(), verified: false }, how);
+  };
   let aborted: AbortSignal | undefined;
   let plan: PreflightResult | undefined;
   let baseline: ObserveResult | undefined;
@@ -97,8 +138,16 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
   let result: DrillResult | undefined;
   const work = new CancellationScope();
 
-  if (input.approvedBy) approve(input.approvedBy, 'approved at start');
-  setHandler(approveSignal, ({ identity }) => approve(identity, 'approved'));
+  if (input.approvedBy && !quorumApprovals) approve(input.approvedBy, 'approved at start');
+  // A game day's approval was checked against every drill's list by the game day itself.
+  else if (input.approvedBy && (keyed.length || (listed && input.trigger !== 'gameday'))) {
+    refuse(input.approvedBy, 'an approval at start (run --approve) does not count when approval.approvers are listed', 'approved at start');
+  } else if (input.approvedBy && listed && !listed.includes(input.approvedBy)) refuse(input.approvedBy, NOT_LISTED, 'approved at start');
+  else if (input.approvedBy) count({ identity: input.approvedBy, at: now(), verified: false }, 'approved at start');
+  setHandler(approveSignal, (sig) => {
+    if (quorumApprovals) pending.push(sig);
+    else approve(sig.identity, 'approved');
+  });
   setHandler(abortSignal, (sig) => {
     if (aborted) return;
     aborted = sig;
@@ -109,6 +158,12 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
     phase: journal.phase,
     startedAt: journal.startedAt,
     ...(approvedBy ? { approvedBy } : {}),
+    ...(quorumApprovals ? {
+      approval: {
+        statement, quorum, signed: keyed.length > 0, ...(listed ? { approvers: listed } : {}),
+        approvedBy: accepted.map((x) => x.identity), ...(input.startedBy ? { startedBy: input.startedBy } : {}),
+      },
+    } : {}),
     ...(aborted ? { aborted } : {}),
     t0: held.injection?.t0 ?? null,
     journal: journal.entries,
@@ -137,8 +192,21 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
 
       if (spec.approval.required && !approvedBy) {
         journal.enter('approval', `waiting up to ${Math.round(spec.approval.timeout / 1000)} s for an approve signal`);
-        const ok = await condition(() => approvedBy !== undefined, spec.approval.timeout);
-        if (!ok) return stop('refused', 'approval timed out: nothing was changed');
+        if (!quorumApprovals) {
+          const ok = await condition(() => approvedBy !== undefined, spec.approval.timeout);
+          if (!ok) return stop('refused', 'approval timed out: nothing was changed');
+        }
+        const deadline = new Date().getTime() + spec.approval.timeout;
+        while (!approvedBy) {
+          if (!pending.length) {
+            const left = deadline - new Date().getTime();
+            if (left <= 0 || !(await condition(() => pending.length > 0, left))) {
+              return stop('refused', `approval timed out${accepted.length ? ` with ${accepted.length} of ${quorum} approvals` : ''}: nothing was changed`);
+            }
+          }
+          const sig = pending.shift();
+          if (sig) await consider(sig, 'approved');
+        }
       }
 
       journal.enter('baseline');
@@ -184,7 +252,11 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
       journal.enter('report');
       result = assembleResult({
         input, info: { workflowId: info.workflowId, runId, namespace: info.namespace },
-        journal, approval: { approvedBy, approvedAt, refused: refusedApprovals },
+        journal,
+        approval: {
+          approvedBy, approvedAt, refused: refusedApprovals,
+          ...(quorumApprovals ? { quorum, approvals: accepted, ...(input.startedBy ? { startedBy: input.startedBy } : {}) } : {}),
+        },
         plan, baseline, injection: held.injection, hold: held.hold, restore, restoreStartedAt, restoreEndedAt, failback,
         outcome, outcomeReason,
       });

@@ -1,3 +1,4 @@
+import { approverNames } from '../approvals/statement.js';
 import { condition, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { GAMEDAY_SCHEMA_VERSION, type GameDayDrillSummary, type GameDayResult } from '../report/gameday-result.js';
@@ -19,7 +20,7 @@ const reportActivities = proxyActivities<Activities>({ startToCloseTimeout: '1 m
 export function approvalRefusal(input: Pick<GameDayInput, 'day' | 'drills'>, identity: string): string | undefined {
   const day = input.day.approval.approvers;
   if (day && !day.includes(identity)) return 'not listed in the game day\'s approval.approvers';
-  const drill = input.drills.find((d) => d.spec.approval.approvers && !d.spec.approval.approvers.includes(identity));
+  const drill = input.drills.find((d) => { const names = approverNames(d.spec.approval); return names && !names.includes(identity); });
   return drill ? `not listed in approval.approvers of drill ${drill.spec.metadata.name}` : undefined;
 }
 

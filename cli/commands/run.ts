@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { isGameDayFile, loadGameDayFile } from '../../drills/gameday/load.js';
 import { loadDrillFile } from '../../drills/load.js';
 import { formatProblem } from '../../drills/positions.js';
+import { signStatement } from '../../approvals/sign.js';
 import { connect } from '../../client/connection.js';
-import { abortRun, approveRun, startDrill, terminateRun } from '../../client/drills.js';
+import { abortRun, approvalStatementOf, approveRun, startDrill, terminateRun } from '../../client/drills.js';
 import { startGameDay } from '../../client/gamedays.js';
 import { runStatus } from '../../client/status.js';
 import { noWorkerWarning } from '../../client/workers.js';
@@ -93,7 +94,7 @@ export function registerRun(program: Command): void {
       const target = temporalTarget(config);
       const { client, close } = await connect(target);
       try {
-        const handle = await startDrill(client, target, loaded.spec, loaded.sha256, opts.approve ? { approvedBy: identity() } : {});
+        const handle = await startDrill(client, target, loaded.spec, loaded.sha256, { startedBy: identity(), ...(opts.approve ? { approvedBy: identity() } : {}) });
         const started = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, taskQueue: target.taskQueue };
         await warnIfNoWorker(client, target.taskQueue);
         if (!opts.follow) {
@@ -186,14 +187,22 @@ export function registerControl(program: Command): void {
 
   const approve = program.command('approve <run-id>')
     .description('approve a drill or game day that waits for approval; the identity is FIREDRILL_IDENTITY or user@host')
-    .option('--as <identity>', 'approve as this identity')
-    .action(async (runId: string, opts: { as?: string }) => {
+    .option('--as <identity>', 'approve as this identity (unverified; drills that list keys need --key)')
+    .option('--key <file>', 'sign the approval with this SSH key (a private key, or a .pub whose key ssh-agent holds)')
+    .action(async (runId: string, opts: { as?: string; key?: string }) => {
       const target = temporalTarget(resolveConfig());
       const { client, close } = await connect(target);
       try {
         const who = opts.as ?? identity();
-        await approveRun(client, runId, who);
-        process.stdout.write(`approval sent to ${runId} as ${who}\n`);
+        let signature: string | undefined;
+        if (opts.key) {
+          const a = await approvalStatementOf(client, runId);
+          if (!a) throw new UsageError(`${runId} takes no signed approvals (a game day, or a run started before them)`);
+          process.stdout.write(`signing for ${runId}:\n${a.statement.trimEnd().replace(/^/gm, '  ')}\n`);
+          signature = await signStatement(opts.key, a.statement).catch((err: unknown) => { throw new UsageError((err as Error).message); });
+        }
+        await approveRun(client, runId, who, signature);
+        process.stdout.write(`approval sent to ${runId} as ${who}${signature ? ' (signed; the worker checks the signature)' : ''}\n`);
         await warnIfNoWorker(client, target.taskQueue);
       } finally {
         await close();
@@ -202,7 +211,11 @@ export function registerControl(program: Command): void {
   withHelp(approve, {
     environment: [...TEMPORAL_ENV, 'FIREDRILL_IDENTITY'],
     exitCodes: [[0, 'the approval was delivered (the drill decides whether your identity counts)'], ...CONTROL_EXITS.slice(1)],
-    examples: ['firedrill approve pangyo-zone-loss-20261201T093000Z', 'firedrill approve whole-cluster-power-loss-20261201T093000Z --as alice@example.com'],
+    examples: [
+      'firedrill approve pangyo-zone-loss-20261201T093000Z',
+      'firedrill approve whole-cluster-power-loss-20261201T093000Z --key ~/.ssh/id_ed25519',
+      'firedrill approve whole-cluster-power-loss-20261201T093000Z --key ~/.ssh/id_ed25519.pub   # the key in ssh-agent',
+    ],
   });
 
   const abort = program.command('abort <run-id>')

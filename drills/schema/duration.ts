@@ -53,10 +53,24 @@ interface DurationRule {
   positive?: boolean;
 }
 
+// Set while a parsed spec (durations already in ms) is checked again by the same schema, as the
+// worker does with the spec a workflow was started with; drill files still need the text form.
+let reparsing = false;
+
+/** Runs `parse` accepting integer milliseconds where a drill file must write a duration. */
+export function reparseParsed<T>(parse: () => T): T {
+  reparsing = true;
+  try {
+    return parse();
+  } finally {
+    reparsing = false;
+  }
+}
+
 /** A duration field: a string in the drill file, integer milliseconds in the parsed spec. */
 export function duration(rule: DurationRule = {}) {
   const { min = 0, positive = true } = rule;
-  return z
+  return z.preprocess((v) => (reparsing && Number.isSafeInteger(v) && (v as number) >= 0 ? formatDuration(v as number) : v), z
     .string({ error: `expected ${DURATION_FORM}` })
     .transform((s, ctx) => {
       const r = tryParseDuration(s);
@@ -73,5 +87,5 @@ export function duration(rule: DurationRule = {}) {
         return z.NEVER;
       }
       return r.ms;
-    });
+    }));
 }

@@ -195,6 +195,7 @@ export function stubActivities(overrides: ActivityOverrides | ((defaults: Activi
     }),
     listMarkedRuns: async () => [],
     isRunOpen: async () => false,
+    verifyApproval: async () => ({ ok: false, reason: 'the stub checks no signature' }),
     writeReport: async (input) => ({ dir: `reports/${input.result.drill.name}/${input.result.run.workflowId}`, files: [], warnings: [] }),
     notify: async () => undefined,
     writeGameDayReport: async (input) => ({ dir: `reports/${input.result.day.name}/${input.result.run.workflowId}`, files: [] }),

@@ -195,7 +195,7 @@ export function drillFixture(overrides: DeepPartial<DrillSpec> = {}): DrillSpec 
     }],
     objectives: [{ type: 'rto', probe: 'web', target: 30_000 }],
     guardrails: { abortAtMaxDuration: true },
-    approval: { required: false, timeout: 60_000 },
+    approval: { required: false, timeout: 60_000, quorum: 1 },
     safety: {
       maxFraction: 0.5, allowWholeCluster: false, protectedNamespaces: ['kube-system'], allowWorkerInTarget: false,
       allowTemporalInTarget: false, allowMonitoringInTarget: false, monitoring: [],

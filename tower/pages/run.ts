@@ -1,3 +1,4 @@
+import { approverNames } from '../../approvals/statement.js';
 import type { ProbeView } from '../../client/follow-view.js';
 import { escapeHtml } from '../../report/escape.js';
 import { formatDateTime } from '../../report/format.js';
@@ -50,7 +51,7 @@ function approvalFacts(s: RunSnapshot): ApprovalFacts {
   const approvedBy = s.status?.approvedBy ?? s.result?.approval.approvedBy;
   const phase = s.status?.phase;
   return {
-    required: Boolean(a?.required), ...(a?.approvers ? { approvers: a.approvers } : {}), ...(approvedBy ? { approvedBy } : {}),
+    required: Boolean(a?.required), ...(a ? { approvers: approverNames(a) } : {}), ...(approvedBy ? { approvedBy } : {}),
     open: running && Boolean(a?.required) && !approvedBy && (phase === 'approval' || phase === 'preflight' || phase === 'starting'),
   };
 }

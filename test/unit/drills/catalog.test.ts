@@ -54,7 +54,7 @@ describe('pangyo-zone-loss (the demo drill)', () => {
     expect(spec.target).toEqual({ type: 'zone', zone: 'zone-a', zoneLabel: 'topology.kubernetes.io/zone' });
     expect(spec.fault).toEqual({ mode: 'drain', concurrency: 20, evictionTimeout: 15_000 });
     expect(spec.timing).toEqual({ hold: 45_000, maxDuration: 600_000 });
-    expect(spec.approval).toEqual({ required: false, timeout: 1_800_000 });
+    expect(spec.approval).toEqual({ required: false, timeout: 1_800_000, quorum: 1 });
     expect(spec.metadata.description).toMatch(/Pangyo/);
   });
 

@@ -30,7 +30,7 @@ describe('drillSpecSchema', () => {
       probes: [{ name: 'db', type: 'tcp', host: '10.0.0.5', port: 5432, interval: 1000, timeout: 2000, tolerance: { stableFor: 5000, allowedFailures: 0 } }],
       objectives: [],
       guardrails: { abortAtMaxDuration: true },
-      approval: { required: false, timeout: 1_800_000 },
+      approval: { required: false, timeout: 1_800_000, quorum: 1 },
       safety: {
         maxFraction: 0.5,
         allowWholeCluster: false,
@@ -83,7 +83,7 @@ report: { formats: [pdf], outDir: out, webhook: { urlFromEnv: HOOK } }
     expect(spec.probes[0]).toMatchObject({ interval: 100, timeout: 500, tolerance: { stableFor: 0, allowedFailures: 2 } });
     expect(spec.objectives[1]).toEqual({ type: 'rpo', probe: 'orders', target: 0 });
     expect(spec.guardrails).toEqual({ probeFailingLongerThan: 180_000, maxErrorBudget: 0.5, abortAtMaxDuration: false });
-    expect(spec.approval).toEqual({ required: true, timeout: 1_800_000, approvers: ['alice'] });
+    expect(spec.approval).toEqual({ required: true, timeout: 1_800_000, quorum: 1, approvers: ['alice'] });
     expect(spec.schedule).toEqual({ cron: '0 3 1 */3 *', timezone: 'UTC', enabled: true, blackouts: [] });
     expect(spec.report).toEqual({ formats: ['pdf'], outDir: 'out', webhook: { urlFromEnv: 'HOOK' } });
   });

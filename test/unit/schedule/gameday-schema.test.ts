@@ -32,7 +32,7 @@ describe('game-day schema', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.day.drills).toEqual([{ file: 'one.yaml', pauseAfter: 30_000 }, { file: 'two.yaml' }]);
-    expect(r.day.approval).toEqual({ required: true, timeout: 1_200_000, approvers: ['alice'] });
+    expect(r.day.approval).toEqual({ required: true, timeout: 1_200_000, quorum: 1, approvers: ['alice'] });
     expect(r.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 

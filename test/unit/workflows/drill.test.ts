@@ -57,7 +57,7 @@ describe('drill workflow', () => {
         expect(sequential(t.stubs)).toEqual(FULL_RUN);
       }));
 
-    it('refuses identities not in approval.approvers (up front or by signal): the run keeps waiting and journals a warning', () =>
+    it('refuses an approval at start when approvers are listed, and identities not in approval.approvers: the run keeps waiting and journals a warning', () =>
       wf.withWorker(stubActivities(), async (t) => {
         const handle = await t.startDrill(needsApproval(), { approvedBy: 'mallory' });
         await waitForDrillPhase(handle, 'approval');
@@ -66,7 +66,7 @@ describe('drill workflow', () => {
         expect(s.phase).toBe('approval');
         expect(s.approvedBy).toBeUndefined();
         expect(s.journal.filter((e) => e.kind === 'warning')).toEqual([
-          expect.objectContaining({ message: 'approved at start refused: identity not listed in approval.approvers', identity: 'mallory' }),
+          expect.objectContaining({ message: 'approved at start refused: an approval at start (run --approve) does not count when approval.approvers are listed', identity: 'mallory' }),
           expect.objectContaining({ message: 'approved refused: identity not listed in approval.approvers', identity: 'eve' }),
         ]);
         // Still waiting: nothing after preflight has run.
@@ -77,7 +77,7 @@ describe('drill workflow', () => {
         expect(r.outcome, r.outcomeReason).toBe('passed');
         expect(r.approval.approvedBy).toBe('alice');
         expect(r.approval.refused.map((x) => [x.identity, x.reason])).toEqual([
-          ['mallory', 'not listed in approval.approvers'],
+          ['mallory', 'an approval at start (run --approve) does not count when approval.approvers are listed'],
           ['eve', 'not listed in approval.approvers'],
         ]);
       }));
