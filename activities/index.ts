@@ -76,6 +76,15 @@ async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The workflow id of the running activity, for log lines; undefined outside an activity. */
+function activityWorkflowId(): string | undefined {
+  try {
+    return Context.current().info.workflowExecution?.workflowId;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createActivities(deps: ActivityDeps) {
   const notifier = createNotifier({ env: deps.env ?? process.env, log: deps.log, fetch: deps.fetch });
   return {
@@ -112,12 +121,22 @@ export function createActivities(deps: ActivityDeps) {
           if (err instanceof Error && /kube context .* not found/.test(err.message)) throw ApplicationFailure.nonRetryable(err.message, 'KubeConfigError');
           throw err;
         }
+        const server = kc.getCurrentCluster()?.server;
+        const targetNodes = plan.target.nodes.map((n) => n.name);
+        // One line per drill at each turn an operator reading the worker's log cares about.
+        deps.log.info({
+          drill: input.spec.metadata.name, workflowId: activityWorkflowId(), apiServer: server, context: input.spec.target.context,
+          target: plan.target.description, fault: input.spec.fault.mode, nodes: targetNodes.length, allowed: plan.verdict.allowed,
+        }, plan.verdict.allowed
+          ? `drill ${input.spec.metadata.name}: may change ${targetNodes.length} node(s) of ${plan.target.description} on ${server ?? 'the default cluster'} (${input.spec.fault.mode})`
+          : `drill ${input.spec.metadata.name}: refused by its guards, nothing will be changed`);
         return {
           summary: toPlanSummary(plan),
-          targetNodes: plan.target.nodes.map((n) => n.name),
+          targetNodes,
           watched: watchedWhere(plan),
           cluster: {
-            server: kc.getCurrentCluster()?.server, context: input.spec.target.context,
+            // The context the drill names, else the one the worker's kubeconfig has current.
+            server, context: input.spec.target.context ?? kc.getCurrentContext(),
             ...(plan.standby ? { standby: { context: plan.standby.context, server: plan.standby.server } } : {}),
             orchestrator: { host: os.hostname(), ...(deps.workerNode ? { workerNode: deps.workerNode } : {}), workerInTarget: plan.placement.worker.inside },
           },
@@ -161,6 +180,9 @@ export function createActivities(deps: ActivityDeps) {
     async writeReport(input: { result: DrillResult; formats: ReportFormat[]; outDir?: string }): Promise<{ dir: string; files: string[]; warnings: string[] }> {
       return withHeartbeat(async () => {
         const out = await writeReports(input.result, { outDir: deps.reportDir ?? input.outDir ?? 'reports', formats: input.formats });
+        const r = input.result;
+        deps.log.info({ drill: r.drill.name, workflowId: r.run.workflowId, outcome: r.outcome, reason: r.outcomeReason, dir: out.dir },
+          `drill ${r.drill.name}: ${r.outcome} (${r.outcomeReason}); report in ${out.dir}`);
         for (const w of out.warnings) deps.log.warn({ drill: input.result.drill.name }, w);
         return out;
       });

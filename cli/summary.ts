@@ -1,4 +1,5 @@
 import { coverageText } from '../report/model.js';
+import { objectiveNote } from '../report/verdict.js';
 import type { GameDayResult } from '../report/gameday-result.js';
 import { objectiveStatus, type DrillResult, type ObjectiveStatus } from '../report/result.js';
 
@@ -14,8 +15,8 @@ export function summaryLines(r: DrillResult): string[] {
     if (o.unit === 'fraction') return o.measured === null ? `${o.note ?? 'not observed'} (max ${(o.target * 100).toFixed(0)}%)` : `${(Number(o.measured) * 100).toFixed(1)}% (max ${(o.target * 100).toFixed(0)}%)`;
     const res = o.resolutionMs ? ` ±${o.resolutionMs / 1000}s` : '';
     if (o.note === 'no impact') return `no impact (target ${o.target / 1000}s)`;
-    if (o.measured === null) return `${status === 'inconclusive' ? 'INCONCLUSIVE' : 'BREACH'}: ${o.note ?? 'not measured'} (target ${o.target / 1000}s)`;
-    return `${(o.measured / 1000).toFixed(1)}s${res} (target ${o.target / 1000}s)${status === 'inconclusive' && o.note ? `: ${o.note}` : ''}`;
+    if (o.measured === null) return `${status === 'inconclusive' ? 'INCONCLUSIVE' : 'BREACH'}: ${objectiveNote(o) || 'not measured'} (target ${o.target / 1000}s)`;
+    return `${(o.measured / 1000).toFixed(1)}s${res} (target ${o.target / 1000}s)${status === 'inconclusive' && o.note ? `: ${objectiveNote(o)}` : ''}`;
   };
   const changed = r.injection?.nodes ?? [];
   const restored = changed.filter((n) => n.restored).length;

@@ -1,4 +1,4 @@
-import { groupHistory, type HistoryEntry } from './history.js';
+import { groupHistory, objectivesText, type HistoryEntry } from './history.js';
 import { escapeHtml } from './escape.js';
 import { formatDateTime, formatDuration } from './format.js';
 import { htmlPage } from './page-shell.js';
@@ -19,10 +19,7 @@ function href(dir: string, file: string): string {
   return escapeHtml([...dir.split('/'), file].map(encodeURIComponent).join('/'));
 }
 
-/** "4 of 5", or "not run" for a run that judged nothing (refused, skipped, stopped before injecting). */
-function objectivesCell(e: HistoryEntry): string {
-  return e.objectivesTotal === 0 ? 'not run' : `${e.objectivesMet} of ${e.objectivesTotal}`;
-}
+const objectivesCell = objectivesText;
 
 function runRow(e: HistoryEntry): string {
   const o = OUTCOME_LABEL[e.outcome];

@@ -5,6 +5,11 @@ import type { TrendPoint } from './trend-svg.js';
 // The history of every drill: one entry per stored run, and per drill the RTO/RPO trend across
 // runs and quarters. Pure: scanning the report folder is store.ts's job.
 
+/** "4 of 5", or "not run" for a run that judged nothing (refused, skipped, stopped before injecting). */
+export function objectivesText(e: Pick<HistoryEntry, 'objectivesMet' | 'objectivesTotal'>): string {
+  return e.objectivesTotal === 0 ? 'not run' : `${e.objectivesMet} of ${e.objectivesTotal}`;
+}
+
 export const HISTORY_SCHEMA_VERSION = 'firedrill.dev/history/v1';
 
 type Figure = { ms: number | null; status: TrendPoint['status']; targetMs: number | null; inconclusive?: boolean };

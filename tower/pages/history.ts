@@ -1,6 +1,6 @@
 import { escapeHtml } from '../../report/escape.js';
 import { formatDateTime, formatDuration } from '../../report/format.js';
-import type { DrillHistory, HistoryEntry } from '../../report/history.js';
+import { objectivesText, type DrillHistory, type HistoryEntry } from '../../report/history.js';
 import { renderTrendSvg } from '../../report/trend-svg.js';
 import type { HistoryModel } from '../reports.js';
 import { towerPage } from './layout.js';
@@ -36,7 +36,7 @@ function drillSection(d: DrillHistory, i: number): string {
   const charts = [renderTrendSvg({ id: `trend-${i}-rto`, title: `RTO (worst probe) per run: ${d.drill}`, figure: 'RTO', points: d.trend.rto })];
   if (d.trend.rpo.some((p) => p.status !== 'not measured')) charts.push(renderTrendSvg({ id: `trend-${i}-rpo`, title: `RPO (worst data probe) per run: ${d.drill}`, figure: 'RPO', points: d.trend.rpo }));
   const rows = [...d.runs].reverse().map((e) => `<tr><td><a href="${escapeHtml(reportHref(e.workflowId))}">${escapeHtml(formatDateTime(e.startedAt))}</a></td>`
-    + `<td>${escapeHtml(e.quarter)}</td><td>${outcomeBadge(e.outcome, 'COMPLETED')}</td><td>${e.objectivesMet} of ${e.objectivesTotal}</td>`
+    + `<td>${escapeHtml(e.quarter)}</td><td>${outcomeBadge(e.outcome, 'COMPLETED')}</td><td>${escapeHtml(objectivesText(e))}</td>`
     + `<td>${figure(e.rto)}</td><td>${figure(e.rpo)}</td><td><a href="${escapeHtml(reportHref(e.workflowId))}">report</a></td></tr>`).join('');
   return `<section aria-labelledby="drill-${i}-h"><h2 id="drill-${i}-h">${escapeHtml(d.drill)}</h2>`
     + charts.map((c) => `<figure>${c}</figure>`).join('')
