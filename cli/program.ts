@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
+import { registerSimulator } from './commands/simulator.js';
 import { registerDev } from './commands/dev.js';
 import { registerJanitor } from './commands/janitor.js';
 import { registerPlan } from './commands/plan.js';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   registerDev(program);
   registerTower(program);
   registerDemo(program);
+  registerSimulator(program);
   registerBench(program);
   // Bare `firedrill` is a request for help, answered on stdout like --help.
   program.action(() => { program.outputHelp(); });
