@@ -40,3 +40,17 @@ describe('the live drill view', () => {
     expect(viewEvents(undefined, after, iso(T0 + 9000)).map(eventLine)).toContain('03:00:19  restore   0/2 node(s) restored');
   });
 });
+
+describe('the follow stream', () => {
+  it('prints the events of one poll in time order, the journal first on a tie', async () => {
+    const { inTimeOrder } = await import('../../../client/follow.js');
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 1, 9, 30, s)).toISOString();
+    const events = inTimeOrder([
+      { event: 'journal', workflowId: 'wf', at: at(5), kind: 'phase', message: 'hold' },
+      { event: 'probe', workflowId: 'wf', probe: 'web', healthy: false, at: at(3) },
+      { event: 'phase', workflowId: 'wf', phase: 'hold', at: at(5) },
+      { event: 'probe', workflowId: 'wf', probe: 'db', healthy: true, at: at(5) },
+    ]);
+    expect(events.map((e) => `${e.event}@${e.at.slice(17, 19)}`)).toEqual(['probe@03', 'journal@05', 'phase@05', 'probe@05']);
+  });
+});
