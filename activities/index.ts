@@ -7,7 +7,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { accessError, forbiddenFailure, missingAccess, requiredAccess } from './census/access.js';
 import { KubeConfigError, PermissionError, planDrill, toPlanSummary } from './census/index.js';
 import { createInjectFault, type InjectInput } from './faults/inject.js';
-import { createListMarkedRuns, createRestoreNodes } from './faults/restore.js';
+import { createListMarkedRuns, createRestoreNodes, createScanMarks, type RestoreInput } from './faults/restore.js';
+import { catalogContexts } from './janitor-contexts.js';
 import type { ActivityDeps } from './deps.js';
 import { verifyApproval, type VerifyApprovalInput, type VerifyApprovalResult } from './approvals.js';
 import { createGameDayActivities } from './gameday-report.js';
@@ -157,12 +158,26 @@ export function createActivities(deps: ActivityDeps) {
       return createObserve({ kc: deps.kubeFor(input.context), kubeFor: deps.kubeFor, fetch: deps.fetch })(input);
     },
 
-    async restoreNodes(input: { runId: string; context?: string }): ReturnType<ReturnType<typeof createRestoreNodes>> {
+    async restoreNodes(input: RestoreInput & { context?: string }): ReturnType<ReturnType<typeof createRestoreNodes>> {
       return createRestoreNodes(deps.kubeFor(input.context))(input);
     },
 
     async listMarkedRuns(input: { context?: string } = {}): ReturnType<ReturnType<typeof createListMarkedRuns>> {
       return createListMarkedRuns(deps.kubeFor(input.context))();
+    },
+
+    /** Every mark in one kube context, grouped by run, with the cluster's identity (janitor). */
+    async scanMarks(input: { context?: string } = {}): ReturnType<ReturnType<typeof createScanMarks>> {
+      return withHeartbeat(() => createScanMarks(deps.kubeFor(input.context))());
+    },
+
+    /**
+     * The kube contexts the janitor sweeps: the default one (null) and every context a drill of
+     * the synced catalog (this task queue's schedules) names.
+     */
+    async janitorContexts(): Promise<Array<string | null>> {
+      if (!deps.temporal) throw new Error('the janitor needs a Temporal client');
+      return catalogContexts(deps.temporal, Context.current().info.taskQueue);
     },
 
     /** True while the workflow run that marked nodes can still restore them itself. */
@@ -204,7 +219,7 @@ export function createActivities(deps: ActivityDeps) {
 export type Activities = ReturnType<typeof createActivities>;
 export type { ActivityDeps } from './deps.js';
 export type { InjectInput, InjectResult } from './faults/inject.js';
-export type { RestoreResult, MarkedRun } from './faults/restore.js';
+export type { RestoreResult, MarkedRun, MarkScan, MarkProblem, RestoreInput } from './faults/restore.js';
 export type { ObserveInput, ObserveResult, RpoReadback } from './probes/observe.js';
 
 function policyReason(v: PolicyViolation, source: string): string {

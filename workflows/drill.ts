@@ -7,7 +7,9 @@ import type { DrillSpec } from '../drills/schema/index.js';
 import { describeTarget } from '../drills/target-label.js';
 import type { ApprovalRecord, DrillResult, Outcome } from '../report/result.js';
 import { assembleResult, baselineVerdict } from './assemble.js';
-import { abortSignal, approveSignal, statusQuery, type AbortSignal, type ApproveSignal, type DrillInput, type DrillStatus } from './contract.js';
+import {
+  abortSignal, approveSignal, deadlineRestoreSignal, statusQuery, type AbortSignal, type ApproveSignal, type DeadlineRestoreSignal, type DrillInput, type DrillStatus,
+} from './contract.js';
 import { failureMessage } from './failure.js';
 import { injectAndHold, injectAndHoldV1, type HoldState } from './hold.js';
 import { Journal, now } from './journal.js';
@@ -154,6 +156,18 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
     journal.add('operator', `abort requested: ${sig.reason}`, sig.identity);
     work.cancel();
   });
+  // The dead-man switch fired: a janitor restored this run's nodes past their restore-by deadline.
+  let deadlineRestore: DeadlineRestoreSignal | undefined;
+  setHandler(deadlineRestoreSignal, (sig) => {
+    if (deadlineRestore) return;
+    deadlineRestore = sig;
+    journal.add('guardrail', `restore-by deadline ${sig.restoreBy} passed: the janitor (${sig.janitorWorkflowId}) restored ${sig.nodes.length} node(s): ${sig.nodes.join(', ')}`);
+    // Runs recorded before the signal existed never saw it; a live run stops at once.
+    if (patched('deadline-restore-stops-run')) {
+      stop('aborted', `restore-by deadline ${sig.restoreBy} passed; the janitor restored the nodes`);
+      work.cancel();
+    }
+  });
   setHandler(statusQuery, (): DrillStatus => ({
     phase: journal.phase,
     startedAt: journal.startedAt,
@@ -234,8 +248,17 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
       if (held.injectAttempted) {
         journal.enter('restore');
         restoreStartedAt = now();
-        restore = await a.restore.restoreNodes({ runId, context });
+        // Its own record of what it changed (name, UID, prior state) backs the marks up; nodes the
+        // janitor already restored at the deadline are no longer its to compare.
+        const byJanitor = new Set(deadlineRestore?.nodes ?? []);
+        const changed = (held.injection?.nodes ?? [])
+          .filter((n) => n.actions.length > 0 && !n.gone && !byJanitor.has(n.name))
+          .map((n) => ({ name: n.name, actions: n.actions, wasCordoned: n.wasCordoned, ...(n.uid ? { uid: n.uid } : {}) }));
+        restore = await a.restore.restoreNodes({
+          runId, context, changed, target: spec.target, ...(plan ? { planned: plan.targetNodes } : {}), ...(byJanitor.size ? { restoredByJanitor: [...byJanitor] } : {}),
+        });
         restoreEndedAt = now();
+        journalRestore(journal, held.injection, restore);
         // Under a second of failing calls is noise; the exact figure is in the result either way.
         if (restore.blockedMs >= 1000) {
           const tries = (restore.attempt ?? 1) > 1 ? `, ${restore.attempt} attempts` : '';
@@ -275,3 +298,19 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
   return result as DrillResult;
 }
 
+/** What restore found that others did, and nodes that came and went: journalled, so the report lists them. */
+function journalRestore(journal: Journal, injection: HoldState['injection'], restore: RestoreResult): void {
+  for (const n of injection?.nodes ?? []) if (n.gone) journal.add('warning', `node ${n.name} was deleted before the drill reached it: skipped`);
+  if (injection?.stoppedAt) {
+    const changed = injection.nodes.filter((n) => n.actions.length > 0).length;
+    journal.add('info', `injection stopped at ${injection.stoppedAt}, when the cancellation reached it: ${changed} node(s) changed, nothing new sent after`);
+  }
+  for (const n of restore.nodes) {
+    if (n.edited?.length) journal.add('warning', `node ${n.name}: its mark was edited by someone else (${n.edited.join('; ')})`);
+    if (n.leftAsIs?.length) journal.add('info', `node ${n.name}: ${n.leftAsIs.join('; ')}`);
+    if (/recreated/.test(n.note ?? '')) journal.add('warning', `node ${n.name}: ${n.note}`);
+  }
+  if (restore.newNodes?.length) {
+    journal.add('warning', `${restore.newNodes.length} node(s) joined the target during the drill and were not faulted: ${restore.newNodes.join(', ')}`);
+  }
+}

@@ -62,6 +62,8 @@ function injectInput(c: HoldContext) {
     concurrency: spec.fault.concurrency, evictionTimeoutMs: spec.fault.evictionTimeout,
     ...(spec.fault.gracePeriod !== undefined ? { gracePeriodMs: spec.fault.gracePeriod } : {}),
     protectedNamespaces: spec.safety.protectedNamespaces, context: spec.target.context,
+    // The marks' restore-by deadline counts from the first change, like the cap.
+    maxDurationMs: spec.timing.maxDuration,
   };
 }
 

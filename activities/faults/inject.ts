@@ -4,7 +4,8 @@ import pLimit from 'p-limit';
 import type { FaultMode } from '../../drills/schema/index.js';
 import type { RetryCounter } from '../kube/retry.js';
 import { drainNodes, type NotEvicted, type PdbWait } from './drain.js';
-import { applyToNode, NodeHeldError, type ApplyOutcome } from './nodes.js';
+import { RESTORE_GRACE_MS } from './marks.js';
+import { applyToNode, clusterIdentity, NodeHeldError, type ApplyOutcome } from './nodes.js';
 
 export interface InjectInput {
   runId: string;
@@ -15,7 +16,12 @@ export interface InjectInput {
   evictionTimeoutMs: number;
   gracePeriodMs?: number;
   protectedNamespaces: string[];
+  /** timing.maxDuration: the marks' restore-by deadline is first change + this + RESTORE_GRACE_MS. */
+  maxDurationMs?: number;
 }
+
+/** The deadline of runs that do not say their maxDuration (recorded before it was passed). */
+const UNKNOWN_MAX_DURATION_MS = 6 * 3600_000;
 
 export interface InjectResult {
   /**
@@ -32,6 +38,10 @@ export interface InjectResult {
   /** The workflow cancelled the injection (maxDuration, a guardrail, an abort) before it finished. */
   stopped?: boolean;
   nodes: ApplyOutcome[];
+  /** The restore-by deadline every mark of this run carries. */
+  restoreBy?: string;
+  /** When the cancellation reached this activity (an abort, the cap): nothing new was sent after it. */
+  stoppedAt?: string;
   evicted: number;
   notEvicted: NotEvicted[];
   apiRetries: number;
@@ -71,14 +81,24 @@ export function createInjectFault(kc: k8s.KubeConfig) {
     // A cancellation the workflow asked for (timing.maxDuration, a guardrail, an operator's
     // abort) stops the injection where it is, so restore follows at once; a worker shutdown does not.
     const stop = new AbortController();
-    const onCancel = () => { if (ctx.cancellationDetails?.cancelRequested) stop.abort(); };
+    let stoppedAt: number | undefined;
+    const onCancel = () => { if (ctx.cancellationDetails?.cancelRequested) { stoppedAt = Date.now(); stop.abort(); } };
     if (ctx.cancellationSignal.aborted) onCancel();
     else ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
     try {
+      // Every mark names its owner and a dead-man deadline, so a janitor knows whose it is and
+      // restores it past the deadline even if this run never reaches its own restore.
+      const firstChange = progress.injectStartedAt ?? Date.now();
+      const mark = {
+        runId: input.runId, workflowId: input.workflowId, taint: input.mode === 'power-loss',
+        owner: { namespace: ctx.info.namespace, taskQueue: ctx.info.taskQueue, cluster: await clusterIdentity(core, counter) },
+        restoreBy: new Date(firstChange + (input.maxDurationMs ?? UNKNOWN_MAX_DURATION_MS) + RESTORE_GRACE_MS).toISOString(),
+        markedAt: new Date(firstChange).toISOString(),
+      };
       const limit = pLimit(input.concurrency);
       const applied = await Promise.all(input.nodes.map((name) => limit(async () => {
         if (stop.signal.aborted) return undefined;
-        const out = await applyToNode(core, name, { runId: input.runId, workflowId: input.workflowId, taint: input.mode === 'power-loss' }, counter);
+        const out = await applyToNode(core, name, mark, counter);
         progress.nodesDone++;
         return out;
       })));
@@ -118,6 +138,8 @@ export function createInjectFault(kc: k8s.KubeConfig) {
         injectStartedAt: iso(progress.injectStartedAt ?? Date.now()),
         ...(drainCompletedAt !== undefined ? { drainCompletedAt: iso(drainCompletedAt) } : {}),
         ...(stop.signal.aborted ? { stopped: true } : {}),
+        ...(stoppedAt !== undefined ? { stoppedAt: iso(stoppedAt) } : {}),
+        restoreBy: mark.restoreBy,
         nodes, evicted, notEvicted, apiRetries: counter.retries,
       };
     } catch (err) {

@@ -78,12 +78,12 @@ export function isStreaming(req: RequestInfo): boolean {
 }
 
 /** Query parameter of a request URL (decoded), for rules. */
-export function queryParam(req: RequestInfo, name: string): string | null {
+export function queryParam(req: Pick<RequestInfo, 'url'>, name: string): string | null {
   return new URLSearchParams(req.url.split('?')[1] ?? '').get(name);
 }
 
 /** The request's path without the query. */
-export function pathOf(req: RequestInfo): string {
+export function pathOf(req: Pick<RequestInfo, 'url'>): string {
   return req.url.split('?')[0] ?? '';
 }
 
@@ -150,10 +150,19 @@ export interface FaultProxyOptions {
   seed?: number;
 }
 
+/** A request as the proxy received it: when, and what. */
+export interface RequestRecord {
+  at: number;
+  method: string;
+  url: string;
+}
+
 export interface FaultProxy {
   url: string;
   port: number;
   stats: ProxyStats;
+  /** Every request received (streams included), in arrival order: a test's record of what its worker sent and when. */
+  requests: RequestRecord[];
   /** Replaces the fault plan (null: pass everything); the generator restarts from `seed`. */
   setPlan(plan: FaultPlan | null, seed?: number): void;
   /** Refuses every connection from now on; open ones are cut. */
@@ -198,6 +207,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   let decide = plan ? createDecider(plan, opts.seed ?? 1) : undefined;
   const stats: ProxyStats = { requests: 0, passed: 0, streams: 0, faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>, cutByDown: 0 };
   const sockets = new Set<net.Socket>();
+  const requests: RequestRecord[] = [];
   let down = false;
   let trip: { match: (req: RequestInfo) => boolean; resolve: (v: { at: number }) => void } | undefined;
 
@@ -230,6 +240,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     stats.requests++;
     const info: RequestInfo = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
+    requests.push({ at: Date.now(), method: info.method, url: info.url });
     if (trip?.match(info)) {
       const t = trip;
       trip = undefined;
@@ -330,6 +341,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     url,
     port,
     stats,
+    requests,
     setPlan(next, seed) {
       plan = next;
       decide = plan ? createDecider(plan, seed ?? opts.seed ?? 1) : undefined;

@@ -194,6 +194,8 @@ export function stubActivities(overrides: ActivityOverrides | ((defaults: Activi
       attempt: 1,
     }),
     listMarkedRuns: async () => [],
+    scanMarks: async () => ({ cluster: 'stub-cluster', runs: [], problems: [], notes: [] }),
+    janitorContexts: async () => [null],
     isRunOpen: async () => false,
     verifyApproval: async () => ({ ok: false, reason: 'the stub checks no signature' }),
     writeReport: async (input) => ({ dir: `reports/${input.result.drill.name}/${input.result.run.workflowId}`, files: [], warnings: [] }),

@@ -10,12 +10,16 @@ import {
 } from '../../support/drill.js';
 import { pathOf, queryParam, startStackProxy, type FaultPlan, type RequestInfo, type StackProxy } from '../../support/fault-proxy.js';
 import { createNamespace, kubeFor, readyPodZones, uniqueName } from '../../support/kube.js';
+import { waitServed } from '../../support/safety.js';
 
 // The safety invariant under API faults: the worker reaches the apiserver only through a
 // fault-injecting proxy. With throttling, 5xx, dropped connections, lost answers and latency
 // the drill still completes, counts each pod once and restores every node; with the API
 // unreachable just as restore begins, restore waits it out and says how long it was blocked.
-// The test's own checks talk to the apiserver directly.
+// The test's own checks talk to the apiserver directly. A drill starts only once the simulator
+// serves its service: a Ready pod reaches the simulator through the EndpointSlice controller and
+// the simulator's next poll, up to a second later on a loaded machine, and a baseline that sees
+// that gap is (rightly) not steady.
 
 const stack = inject('stack');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,6 +67,7 @@ describe('a drill whose API server is unreliable', () => {
 
   it('throttling, 5xx, resets, lost answers and latency: completes, each pod evicted once, every node restored, retries recorded', async () => {
     const placed = await deployWeb(kc, ns, 'flaky-web', nodes, { replicas: 2 });
+    await waitServed(sim, ns, 'flaky-web');
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
@@ -129,6 +134,7 @@ describe('a drill whose API server is unreliable', () => {
 
   it('the API unreachable just as restore begins: restore retries with backoff, completes when it is back, and records how long it was blocked', async () => {
     await deployWeb(kc, ns, 'down-web', nodes, { replicas: 1 });
+    await waitServed(sim, ns, 'down-web');
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),

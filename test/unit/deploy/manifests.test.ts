@@ -52,6 +52,8 @@ function grants(rules: Rule[]): string[] {
 
 const EXPECTED_GRANTS = [
   '/nodes:get', '/nodes:list', '/nodes:patch',
+  // Only kube-system (resourceNames): its UID is the cluster identity every mark names.
+  '/namespaces:get',
   '/pods:list',
   '/pods/eviction:create',
   '/persistentvolumes:list', '/persistentvolumeclaims:list',
@@ -87,7 +89,8 @@ describe('deploy/ manifests', () => {
     expect(grants(role.rules)).toEqual(EXPECTED_GRANTS);
     for (const r of role.rules) {
       expect([...r.apiGroups, ...r.resources, ...r.verbs]).not.toContain('*');
-      expect(r).not.toHaveProperty('resourceNames');
+      if (r.resources.includes('namespaces')) expect(r).toMatchObject({ resources: ['namespaces'], verbs: ['get'], resourceNames: ['kube-system'] });
+      else expect(r).not.toHaveProperty('resourceNames');
     }
   });
 

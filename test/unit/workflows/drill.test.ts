@@ -30,7 +30,7 @@ describe('drill workflow', () => {
       const steps = t.stubs.steps();
       expect(steps.indexOf('observe:hold')).toBeLessThan(steps.indexOf('restoreNodes'));
       expect(t.stubs.inputsOf('injectFault')).toEqual([expect.objectContaining({ runId: handle.firstExecutionRunId, nodes: STUB_NODES, mode: 'drain' })]);
-      expect(t.stubs.inputsOf('restoreNodes')).toEqual([{ runId: handle.firstExecutionRunId }]);
+      expect(t.stubs.inputsOf('restoreNodes')).toEqual([expect.objectContaining({ runId: handle.firstExecutionRunId })]);
       // The result is assembled in the report phase; `done` follows it.
       expect(r.phases.map((p) => p.phase)).toEqual(['preflight', 'baseline', 'inject', 'hold', 'restore', 'failback', 'report']);
       expect(r.restore?.nodes).toEqual(STUB_NODES.map((name) => ({ name, restored: true })));
@@ -129,7 +129,7 @@ describe('drill workflow', () => {
           expect(r.journal).toContainEqual(expect.objectContaining({ kind: 'operator', message: `abort requested: ${abort.reason}`, identity: 'bob' }));
           expect(t.stubs.count('restoreNodes')).toBe(c.injected ? 1 : 0);
           if (c.injected) {
-            expect(t.stubs.inputsOf('restoreNodes')).toEqual([{ runId: handle.firstExecutionRunId }]);
+            expect(t.stubs.inputsOf('restoreNodes')).toEqual([expect.objectContaining({ runId: handle.firstExecutionRunId })]);
             expect(t.stubs.steps().slice(-4)).toEqual(['restoreNodes', 'observe:failback', 'writeReport', 'notify']);
             expect(r.restore?.nodes.every((n) => n.restored)).toBe(true);
           } else {
@@ -158,7 +158,7 @@ describe('drill workflow', () => {
           g.open();
           const r = await handle.result();
           expect(t.stubs.count('restoreNodes')).toBe(1);
-          expect(t.stubs.inputsOf('restoreNodes')).toEqual([{ runId: handle.firstExecutionRunId }]);
+          expect(t.stubs.inputsOf('restoreNodes')).toEqual([expect.objectContaining({ runId: handle.firstExecutionRunId })]);
           expect(sequential(t.stubs)).toEqual(FULL_RUN);
           expect(r.restore?.nodes).toEqual(STUB_NODES.map((name) => ({ name, restored: true })));
           expect(r.journal).toContainEqual(expect.objectContaining({ kind: 'operator', message: `abort requested: ${abort.reason}` }));

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveSignal, scheduledStatusQuery, statusQuery, type DrillWorkflow } from '../../../workflows/contract.js';
 import { stubActivities } from '../../support/stub-activities.js';
@@ -56,22 +57,26 @@ describe('janitor workflow', () => {
     { workflowId: 'drill-open', runId: 'run-open', nodes: ['node-a-1'] },
     { workflowId: 'drill-terminated', runId: 'run-terminated', nodes: ['node-b-1', 'node-b-2'] },
   ];
+  // Marks of the janitor's own namespace and task queue, before their deadline.
   const stubs = () => stubActivities({
-    listMarkedRuns: async () => runs,
+    scanMarks: async () => {
+      const owner = { namespace: Context.current().info.namespace, taskQueue: Context.current().info.taskQueue, cluster: 'cluster-1' };
+      return { cluster: 'cluster-1', runs: runs.map((r) => ({ ...r, owner, restoreBy: '2999-01-01T00:00:00.000Z' })), problems: [], notes: [] };
+    },
     isRunOpen: async ({ runId }) => runId === 'run-open',
   });
 
   it('restores the nodes of runs that are no longer open, and leaves open runs to themselves', () =>
     wf.withWorker(stubs(), async (t) => {
       const report = await (await t.startJanitor()).result();
-      expect(report).toEqual({ checkedRuns: 2, restored: [runs[1]], leftToOpenRuns: [runs[0]], dryRun: false });
+      expect(report).toMatchObject({ checkedRuns: 2, restored: [{ ...runs[1], why: 'closed' }], leftToOpenRuns: [runs[0]], dryRun: false });
       expect(t.stubs.inputsOf('restoreNodes')).toEqual([{ runId: 'run-terminated' }]);
     }));
 
   it('in a dry run restores nothing', () =>
     wf.withWorker(stubs(), async (t) => {
       const report = await (await t.startJanitor({ dryRun: true })).result();
-      expect(report.restored).toEqual([runs[1]]);
+      expect(report.restored).toEqual([{ ...runs[1], why: 'closed', restoreBy: '2999-01-01T00:00:00.000Z' }]);
       expect(report.dryRun).toBe(true);
       expect(t.stubs.count('restoreNodes')).toBe(0);
     }));
