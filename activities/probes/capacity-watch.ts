@@ -112,6 +112,8 @@ export class Informer<T> {
   private wake: (() => void) | undefined;
   private syncWaiters: Array<() => void> = [];
   private running: Promise<void> | undefined;
+  /** The role grants list but not watch: every interval's list is the observation. */
+  private listOnly = false;
   /** In sync: listed, and the watch that follows the list is open. */
   synced = false;
   /** Why it is not in sync, when it failed. */
@@ -122,6 +124,7 @@ export class Informer<T> {
     private readonly what: string,
     private readonly namespaces: Set<string>,
     private readonly slim: (o: unknown) => T,
+    private readonly pollMs = 1_000,
   ) {}
 
   start(): void {
@@ -155,6 +158,12 @@ export class Informer<T> {
     return new Promise((resolve) => this.syncWaiters.push(resolve));
   }
 
+  private markSynced(): void {
+    this.synced = true;
+    this.lastError = undefined;
+    this.releaseWaiters();
+  }
+
   private releaseWaiters(): void {
     for (const w of this.syncWaiters.splice(0)) w();
   }
@@ -171,12 +180,18 @@ export class Informer<T> {
       let ended: { err: unknown; opened: boolean };
       let step = 'list';
       try {
-        if (!this.rv) {
+        if (!this.rv || this.listOnly) {
           const l = await this.source.list();
           if (this.stopped) break;
           this.objects = new Map();
           for (const o of l.items) this.put(o);
           this.rv = l.resourceVersion;
+        }
+        if (this.listOnly) {
+          this.markSynced();
+          delay = RELIST_BASE_MS;
+          await this.sleep(this.pollMs);
+          continue;
         }
         step = 'watch';
         ended = await this.watchOnce();
@@ -184,6 +199,12 @@ export class Informer<T> {
         ended = { err, opened: false };
       }
       if (this.stopped) break;
+      if (step === 'watch' && (ended.err as { statusCode?: unknown } | null)?.statusCode === 403) {
+        // A role without watch (an older deploy/): poll by listing instead, still one request
+        // per resource and interval rather than two per workload.
+        this.listOnly = true;
+        continue;
+      }
       if (ended.opened) delay = RELIST_BASE_MS;
       if (ended.err === undefined) {
         // Ended normally, or idle past the client's timeout: resume from the resource version,
@@ -228,8 +249,9 @@ export class Informer<T> {
       if (over) return;
       over = true;
       const failed = err !== null && err !== undefined && !isInactivity(err);
-      // Out of sync from the error on, not from when the loop gets round to it.
-      if (failed && !this.stopped) {
+      // Out of sync from the error on, not from when the loop gets round to it; a watch the
+      // role forbids is not a failure, the loop lists instead.
+      if (failed && !this.stopped && (err as { statusCode?: unknown }).statusCode !== 403) {
         this.synced = false;
         this.lastError = failureOf(`watch ${this.what}`, err);
       }
@@ -239,11 +261,7 @@ export class Informer<T> {
     const opened = !over && !this.stopped;
     // Stopped meanwhile, or ended by an error event before the call returned: close it here.
     if (this.stopped || expired) this.handle.abort();
-    if (opened) {
-      this.synced = true;
-      this.lastError = undefined;
-      this.releaseWaiters();
-    }
+    if (opened) this.markSynced();
     const result = await done;
     over = true;
     this.handle = undefined;
@@ -264,6 +282,8 @@ export interface CapacityWatcherOptions {
   /** A watched workload that names a context (a standby's counterpart) is watched there. */
   kubeFor?: (context?: string) => k8s.KubeConfig;
   sources?: WatchSourceFactory;
+  /** The capacity interval: how often to list where watching is not allowed. */
+  intervalMs?: number;
 }
 
 interface ContextWatch {
@@ -292,7 +312,7 @@ export class CapacityWatcher {
         // selector cannot name a set of namespaces.
         const namespace = namespaces.size === 1 ? [...namespaces][0] : undefined;
         const where = namespace ? ` in ${namespace}` : '';
-        const inf = new Informer(sources(kc, { context, resource, namespace }), `${resource}${where}${context ? ` (${context})` : ''}`, namespaces, slim);
+        const inf = new Informer(sources(kc, { context, resource, namespace }), `${resource}${where}${context ? ` (${context})` : ''}`, namespaces, slim, opts.intervalMs);
         this.all.push(inf as Informer<unknown>);
         return inf;
       };

@@ -139,7 +139,7 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig; kubeFor?:
     const cap = input.capacity;
     // Watches of this attempt only: a resumed attempt lists afresh, and all stop when it ends.
     const watcher = cap && cap.workloads.length && deps.kc
-      ? new CapacityWatcher({ kc: deps.kc, workloads: cap.workloads, ...(deps.kubeFor ? { kubeFor: deps.kubeFor } : {}), ...(deps.watchSources ? { sources: deps.watchSources } : {}) })
+      ? new CapacityWatcher({ kc: deps.kc, workloads: cap.workloads, intervalMs: cap.intervalMs, ...(deps.kubeFor ? { kubeFor: deps.kubeFor } : {}), ...(deps.watchSources ? { sources: deps.watchSources } : {}) })
       : undefined;
     const capacityLoop = cap && watcher
       ? (async () => {

@@ -17,6 +17,8 @@ class FakeSource implements WatchSource {
   private readonly objects = new Map<string, Obj>();
   /** Errors the next lists throw, in order. */
   readonly listFailures: unknown[] = [];
+  /** The role grants list but not watch. */
+  forbidWatch = false;
   private open: { onEvent: (e: WatchEvent) => void; onDone: (err: unknown) => void } | undefined;
 
   constructor(readonly spec: SourceSpec, initial: Obj[] = []) {
@@ -36,6 +38,10 @@ class FakeSource implements WatchSource {
 
   async watch(_rv: string, onEvent: (e: WatchEvent) => void, onDone: (err: unknown) => void) {
     this.watches++;
+    if (this.forbidWatch) {
+      onDone(Object.assign(new Error('Forbidden'), { statusCode: 403 }));
+      return { abort: () => undefined };
+    }
     const w = { onEvent, onDone };
     this.open = w;
     return {
@@ -111,8 +117,8 @@ const api: WorkloadRef = { kind: 'Deployment', namespace: 'shop', name: 'api' };
 const target = new Set(['node-t']);
 const started: CapacityWatcher[] = [];
 
-function watcherFor(workloads: Array<WorkloadRef & { context?: string }>, sources: WatchSourceFactory, kubeFor?: (c?: string) => k8s.KubeConfig) {
-  const w = new CapacityWatcher({ kc, workloads, sources, ...(kubeFor ? { kubeFor } : {}) });
+function watcherFor(workloads: Array<WorkloadRef & { context?: string }>, sources: WatchSourceFactory, kubeFor?: (c?: string) => k8s.KubeConfig, intervalMs?: number) {
+  const w = new CapacityWatcher({ kc, workloads, sources, ...(kubeFor ? { kubeFor } : {}), ...(intervalMs ? { intervalMs } : {}) });
   started.push(w);
   w.start();
   return w;
@@ -207,6 +213,28 @@ describe('capacity observed from watches', () => {
     await until('back in sync', () => deployments.lists === 4 && deployments.watching);
     deployments.change('DELETED', deployment('shop', 'web', 1));
     expect(w.states(target)[0]).toMatchObject({ recovered: false, error: 'Deployment shop/web not found' });
+  });
+
+  it('where the role does not grant watch, each interval lists once per resource instead', async () => {
+    const fake = fakeApi((s) => s.resource === 'deployments' ? [deployment('shop', 'web', 1)] : [pod('shop', 'web', 'web-1', 'node-a', false)]);
+    const forbidding: WatchSourceFactory = (k, spec) => {
+      const s = fake.factory(k, spec) as FakeSource;
+      s.forbidWatch = true;
+      return s;
+    };
+    const w = watcherFor([web], forbidding, undefined, 100);
+    await w.whenSynced(5_000);
+    expect(summary(w)[0]).toMatchObject({ readyOutside: 0, recovered: false, unknown: false });
+    const pods = fake.find('pods');
+    pods.change('MODIFIED', pod('shop', 'web', 'web-1', 'node-a', true));
+    await until('the next list', () => w.states(target)[0]?.recovered === true);
+    const lists = pods.lists;
+    await new Promise((r) => setTimeout(r, 500));
+    // About one list per interval, and the watch asked for only once.
+    expect(pods.lists - lists).toBeGreaterThanOrEqual(2);
+    expect(pods.lists - lists).toBeLessThanOrEqual(6);
+    expect(fake.sources.map((s) => s.watches)).toEqual([1, 1]);
+    expect(w.states(target)[0]?.unknown).toBeUndefined();
   });
 
   it('one watch per kind and kube context, however many workloads; objects of unwatched namespaces are dropped', async () => {
