@@ -2,6 +2,7 @@ import os from 'node:os';
 import type * as k8s from '@kubernetes/client-node';
 import type { DrillSpec, WorkloadRef } from '../drills/schema/index.js';
 import type { DrillResult, PlanSummary } from '../report/result.js';
+import { signingKeyFrom } from '../report/evidence.js';
 import { writeReports, type ReportFormat } from '../report/write.js';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { accessError, forbiddenFailure, missingAccess, requiredAccess } from './census/access.js';
@@ -194,7 +195,13 @@ export function createActivities(deps: ActivityDeps) {
 
     async writeReport(input: { result: DrillResult; formats: ReportFormat[]; outDir?: string }): Promise<{ dir: string; files: string[]; warnings: string[] }> {
       return withHeartbeat(async () => {
-        const out = await writeReports(input.result, { outDir: deps.reportDir ?? input.outDir ?? 'reports', formats: input.formats });
+        let signingKey;
+        try {
+          signingKey = signingKeyFrom(deps.env ?? process.env);
+        } catch (err) {
+          throw ApplicationFailure.nonRetryable((err as Error).message, 'SigningKeyError');
+        }
+        const out = await writeReports(input.result, { outDir: deps.reportDir ?? input.outDir ?? 'reports', formats: input.formats, ...(signingKey ? { signingKey } : {}) });
         const r = input.result;
         deps.log.info({ drill: r.drill.name, workflowId: r.run.workflowId, outcome: r.outcome, reason: r.outcomeReason, dir: out.dir },
           `drill ${r.drill.name}: ${r.outcome} (${r.outcomeReason}); report in ${out.dir}`);

@@ -494,6 +494,12 @@ function evidenceSection(r: DrillResult): Section {
       ['firedrill version', r.run.firedrillVersion],
       ['Result schema', r.schemaVersion],
       ['Result sha256', hash],
+      ...(r.evidence?.previousResultSha256 !== undefined
+        ? [['Previous result sha256', { text: r.evidence.previousResultSha256 ?? 'none: the first stored result of this drill', code: true }] as [string, Cell]]
+        : []),
+      ['Signature', r.evidence?.signature
+        ? { text: `ed25519 by ${r.evidence.signature.keyFingerprint} (check: firedrill report verify result.json --public-key K)`, code: true }
+        : 'not signed: the hash shows integrity, not who wrote the result'],
     ] },
     { kind: 'para', text: 'The result sha256 covers the canonical JSON of result.json without its evidence field; check it with: firedrill report verify result.json' }],
   };

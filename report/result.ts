@@ -320,5 +320,11 @@ export interface DrillResult {
     attempts?: number;
   } | null;
   /** sha256 of this document serialised without the evidence field (see report/evidence.ts). */
-  evidence?: { resultSha256: string };
+  evidence?: {
+    resultSha256: string;
+    /** The recorded hash of the drill's previous stored result (null: the first); absent on results written before the chain. */
+    previousResultSha256?: string | null;
+    /** With FIREDRILL_SIGNING_KEY: ed25519 over resultSha256 and previousResultSha256 (see report/evidence.ts). */
+    signature?: { algorithm: 'ed25519'; keyFingerprint: string; value: string };
+  };
 }

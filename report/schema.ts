@@ -161,7 +161,11 @@ export const drillResultSchema = obj({
     nodes: z.array(obj({ name: z.string(), restored: z.boolean(), note: z.string().optional() })),
     blockedMs: ms,
   }).nullable(),
-  evidence: obj({ resultSha256: z.string() }).optional(),
+  evidence: obj({
+    resultSha256: z.string(),
+    previousResultSha256: z.string().nullable().optional(),
+    signature: obj({ algorithm: z.literal('ed25519'), keyFingerprint: z.string(), value: z.string() }).optional(),
+  }).optional(),
 });
 
 // Compile-time guard that the check and the contract in result.ts do not drift apart.

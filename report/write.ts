@@ -1,8 +1,9 @@
+import type { KeyObject } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAtomic } from './atomic-write.js';
 import type { DrillResult } from './result.js';
-import { sealResult, verifyResult } from './evidence.js';
+import { computeResultHash, sealResult, verifyResult } from './evidence.js';
 import { historyEntry, historyJson } from './history.js';
 import { renderHistoryHtml } from './history-html.js';
 import { renderHtml } from './html.js';
@@ -33,6 +34,8 @@ export interface WriteOptions {
   formats?: readonly ReportFormat[];
   /** The previous run to compare with; undefined looks it up under outDir, null means none. */
   previous?: DrillResult | null;
+  /** ed25519 private key (FIREDRILL_SIGNING_KEY): a new result is signed with it. */
+  signingKey?: KeyObject;
 }
 
 export interface WriteOutcome {
@@ -41,9 +44,25 @@ export interface WriteOutcome {
   warnings: string[];
 }
 
+/**
+ * The recorded hash of the drill's last stored result before this one (any outcome), or null:
+ * the link that lets `report verify --chain` notice a removed or edited run.
+ */
+async function previousHash(outDir: string, result: DrillResult): Promise<string | null> {
+  const { results } = await scanResults(outDir, result.drill.name);
+  const before = results
+    .map((s) => s.result)
+    .filter((r) => r.drill.name === result.drill.name && r.run.workflowId !== result.run.workflowId && Date.parse(r.run.startedAt) < Date.parse(result.run.startedAt))
+    .sort((a, b) => Date.parse(a.run.startedAt) - Date.parse(b.run.startedAt))
+    .at(-1);
+  return before ? before.evidence?.resultSha256 ?? computeResultHash(before) : null;
+}
+
 /** A sealed result; an already sealed one whose hash no longer matches is kept as is, and said. */
-function seal(result: DrillResult, warnings: string[]): DrillResult {
-  if (!result.evidence?.resultSha256) return sealResult(result);
+async function seal(result: DrillResult, warnings: string[], opts: WriteOptions): Promise<DrillResult> {
+  if (!result.evidence?.resultSha256) {
+    return sealResult(result, { previousResultSha256: await previousHash(opts.outDir, result), ...(opts.signingKey ? { signingKey: opts.signingKey } : {}) });
+  }
   const v = verifyResult(result);
   if (!v.ok) warnings.push(`result ${result.run.workflowId} was changed after it was sealed: recorded sha256 ${v.expected}, content sha256 ${v.actual}; the report says so`);
   return result;
@@ -70,7 +89,7 @@ export async function writeReports(result: DrillResult, opts: WriteOptions): Pro
   const formats = new Set(opts.formats ?? REPORT_FORMATS);
   const warnings: string[] = [];
   const files: string[] = [];
-  const sealed = seal(result, warnings);
+  const sealed = await seal(result, warnings, opts);
   const dir = runDir(opts.outDir, sealed);
   await mkdir(dir, { recursive: true });
   const previous = opts.previous === undefined

@@ -1,8 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Command, type CommanderError } from 'commander';
-import { verifyResult } from '../../report/evidence.js';
+import type { KeyObject } from 'node:crypto';
+import { publicKeyFrom, verifyChain, verifyResult, verifySignature } from '../../report/evidence.js';
 import { parseResultJson } from '../../report/schema.js';
-import { findResultFileByRunId } from '../../report/store.js';
+import { findResultFileByRunId, scanResults } from '../../report/store.js';
 import { findPreviousResult, parseFormats, REPORT_FORMATS, writeHistoryIndex, writeReports } from '../../report/write.js';
 import type { DrillResult } from '../../report/result.js';
 import { UsageError } from '../errors.js';
@@ -71,7 +72,8 @@ drill found under --from. The PDF needs Chromium
 Examples:
   firedrill report reports/zone-a-loss/drill-zone-a-loss-20261103/result.json --format html,pdf
   firedrill report drill-zone-a-loss-20261103 --out ./reports
-  firedrill report verify result.json
+  firedrill report verify result.json --public-key signing.pub.pem
+  firedrill report verify --chain reports --public-key signing.pub.pem
   firedrill report history --json`)
     .exitOverride(usageExit)
     .action(async (ref: string, opts: { format?: string; out?: string; from?: string }) => {
@@ -92,21 +94,68 @@ Examples:
     });
 
   report.command('verify')
-    .description('check that a result.json still matches its recorded sha256 (exit 0 match, 1 mismatch)')
-    .argument('<result.json>', 'the result file to check')
+    .description('check a result.json against its recorded sha256 and, with --public-key, its signature; --chain DIR checks every stored run (exit 0 ok, 1 not)')
+    .argument('[result.json]', 'the result file to check')
+    .option('--public-key <file>', 'the ed25519 public key (PEM, or an ssh-ed25519 line) whose signature must be on the result')
+    .option('--chain <dir>', 'check every result under this reports directory and the chain linking each drill\'s runs')
     .addHelpText('after', `
 The hash is sha256 over the canonical JSON (keys sorted at every depth) of the result without
-its "evidence" field. Exit 0: the content matches evidence.resultSha256. Exit 1: it does not (or
-the result was never sealed); both hashes are printed. Exit 2: the file is missing or not a result.`)
+its "evidence" field (but with evidence.previousResultSha256, the link to the drill's previous
+stored result). Without --public-key only integrity is checked: anyone who can write the file can
+also re-hash it. With it, the ed25519 signature (FIREDRILL_SIGNING_KEY on the worker) over the
+hash and the link must be by that key. --chain DIR: every result's hash, and each run's link to
+the one stored before it: a removed or edited run breaks the link of the run after it (the
+newest run's removal is not visible in the chain). Exit 0: all hold. Exit 1: a mismatch, a
+missing or wrong signature, a broken link. Exit 2: missing file or key, not a result.`)
     .exitOverride(usageExit)
-    .action(async (file: string) => {
-      const v = verifyResult(await readResult(file));
+    .action(async (file: string | undefined, opts: { publicKey?: string; chain?: string }) => {
+      let key: KeyObject | undefined;
+      if (opts.publicKey) {
+        const text = await readFile(opts.publicKey, 'utf8').catch((err: NodeJS.ErrnoException) => { throw new UsageError(`cannot read ${opts.publicKey}: ${err.code ?? err.message}`); });
+        try {
+          key = publicKeyFrom(text);
+        } catch (err) {
+          throw new UsageError(`${opts.publicKey}: ${(err as Error).message}`);
+        }
+      }
+      const authenticity = (r: DrillResult): { ok: boolean; line: string } => {
+        if (key) {
+          const s = verifySignature(r, key);
+          return { ok: s.ok, line: `  signature: ${s.ok ? s.message : `FAILED: ${s.message}`}` };
+        }
+        const by = r.evidence?.signature ? ` (signed by ${r.evidence.signature.keyFingerprint}; pass --public-key to check it)` : '';
+        return { ok: true, line: `  integrity only, not authenticity: no --public-key was given${by}` };
+      };
+      if (opts.chain) {
+        if (!(await stat(opts.chain).then((s) => s.isDirectory(), () => false))) throw new UsageError(`no reports directory at ${opts.chain}`);
+        const { results, warnings } = await scanResults(opts.chain);
+        const chain = verifyChain(results);
+        const lines: string[] = [];
+        let bad = chain.problems.length > 0 || warnings.length > 0;
+        for (const p of chain.problems) lines.push(`BROKEN: ${p.file}: ${p.message}`);
+        for (const w of warnings) lines.push(`BROKEN: ${w}`);
+        if (key) {
+          for (const s of results) {
+            const a = authenticity(s.result);
+            if (!a.ok) { bad = true; lines.push(`BROKEN: ${s.file}:${a.line.replace(/^ {2}signature:/, '')}`); }
+          }
+        }
+        lines.push(`${bad ? 'chain broken' : 'ok'}: ${chain.checked} result(s) under ${opts.chain}${key ? ', every signature checked' : '; integrity only, not authenticity: no --public-key was given'}`);
+        print(lines);
+        if (bad) process.exitCode = 1;
+        return;
+      }
+      if (!file) throw new UsageError('give a result.json, or --chain DIR');
+      const result = await readResult(file);
+      const v = verifyResult(result);
+      const a = authenticity(result);
       print([
-        `${v.ok ? 'ok' : 'MISMATCH'}: ${file}`,
+        `${v.ok && a.ok ? 'ok' : 'MISMATCH'}: ${file}`,
         `  recorded: ${v.expected ?? '(not sealed)'}`,
         `  content:  ${v.actual}`,
+        a.line,
       ]);
-      if (!v.ok) process.exitCode = 1;
+      if (!v.ok || !a.ok) process.exitCode = 1;
     });
 
   report.command('history')
@@ -129,7 +178,7 @@ Scans <out>/*/*/result.json and writes <out>/index.html and <out>/index.json.`)
   withHelp(report, { environment: ['FIREDRILL_REPORT_DIR', 'FIREDRILL_CHROMIUM'], exitCodes: [[0, 'written'], [2, 'error: no such run or file, not a result, bad --format']] });
   for (const sub of report.commands) {
     withHelp(sub, sub.name() === 'verify'
-      ? { environment: [], exitCodes: [[0, 'the content matches its recorded sha256'], [1, 'mismatch, or never sealed'], [2, 'missing file or not a result']] }
+      ? { environment: [], exitCodes: [[0, 'the content matches its recorded sha256 (and the signature, the chain)'], [1, 'mismatch, never sealed, bad signature or broken chain'], [2, 'missing file or key, not a result']] }
       : { environment: ['FIREDRILL_REPORT_DIR'], exitCodes: [[0, 'written'], [2, 'error: the reports directory cannot be read or written']] });
   }
 }
