@@ -7,7 +7,8 @@ import { capacityOf, podSlim, workloadSlim, type CapacityState, type PodSlim, ty
 // kind, and pods) in each kube context, whatever the number of workloads, keeping only the
 // fields capacity counts. A tick reads this cache. While a watch is not in sync (before its
 // first list, or from an error until the re-list and the new watch) its workloads are not
-// observed: the tick is a gap, as a failed API call was when capacity was polled.
+// observed: the tick is a gap, as a failed API call was when capacity was polled. Where the
+// role grants list but not watch, each resource is listed once per interval instead.
 
 export type Resource = 'deployments' | 'statefulsets' | 'replicasets' | 'daemonsets' | 'pods';
 
@@ -200,7 +201,7 @@ export class Informer<T> {
       }
       if (this.stopped) break;
       if (step === 'watch' && (ended.err as { statusCode?: unknown } | null)?.statusCode === 403) {
-        // A role without watch (an older deploy/): poll by listing instead, still one request
+        // A role that grants list but not watch: poll by listing instead, still one request
         // per resource and interval rather than two per workload.
         this.listOnly = true;
         continue;
