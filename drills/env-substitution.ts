@@ -42,6 +42,9 @@ export function substitute(text: string, env: Env): { ok: true; value: string } 
         faults.push({ at: i, text: token, message: `malformed placeholder "${token}": write ${FORM}` });
       } else if (!name.startsWith(VARIABLE_PREFIX)) {
         faults.push({ at: i, text: token, message: `unknown variable ${name}: a drill may only name ${VARIABLE_PREFIX}* variables, so that no other part of the environment (credentials) ends up in a probe URL or a report` });
+      } else if (name.startsWith('FIREDRILL_PROBE_')) {
+        // Probe credentials are sent as headers by the worker; substituted, they would be in the spec.
+        faults.push({ at: i, text: token, message: `${name} is a probe credential: name it in headersFromEnv, never in \${...}` });
       } else if (!env[name]) {
         faults.push({ at: i, text: token, message: `environment variable ${name} is not set` });
       } else {

@@ -15,6 +15,22 @@ export interface Observation {
 export interface CheckDeps {
   kc?: k8s.KubeConfig;
   fetch?: typeof fetch;
+  /** Where headersFromEnv values are read (default process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * The probe's headers from the worker's environment, read at each check (a rotated token is
+ * picked up). A missing variable is named, its value never: errors end up in results.
+ */
+function envHeaders(p: { headersFromEnv?: Record<string, string> | undefined }, env: Record<string, string | undefined>): { ok: true; headers: Record<string, string> } | { ok: false; error: string } {
+  const headers: Record<string, string> = {};
+  for (const [header, name] of Object.entries(p.headersFromEnv ?? {})) {
+    const v = env[name];
+    if (v === undefined || v === '') return { ok: false, error: `header ${header}: ${name} is not set on the worker` };
+    headers[header] = v;
+  }
+  return { ok: true, headers };
 }
 
 function short(err: unknown): string {
@@ -23,9 +39,11 @@ function short(err: unknown): string {
   return String(e?.cause?.code ?? e?.message ?? err).slice(0, 160);
 }
 
-export async function checkHttp(p: HttpProbeSpec, f: typeof fetch): Promise<Observation> {
+export async function checkHttp(p: HttpProbeSpec, f: typeof fetch, env: Record<string, string | undefined> = process.env): Promise<Observation> {
+  const headers = envHeaders(p, env);
+  if (!headers.ok) return headers;
   try {
-    const res = await f(p.url, { method: p.method, signal: AbortSignal.timeout(p.timeout), redirect: 'manual' });
+    const res = await f(p.url, { method: p.method, headers: headers.headers, signal: AbortSignal.timeout(p.timeout), redirect: 'manual' });
     const body = p.bodyMatch !== undefined && p.method !== 'HEAD' ? await res.text() : (await res.arrayBuffer(), '');
     if (!p.expectStatus.includes(res.status)) return { ok: false, error: `HTTP ${res.status}` };
     if (p.bodyMatch !== undefined && !body.includes(p.bodyMatch)) return { ok: false, error: 'body does not match' };
@@ -69,11 +87,13 @@ const compare: Record<PrometheusProbeSpec['compare'], (a: number, b: number) => 
   '>=': (a, b) => a >= b, '==': (a, b) => a === b, '!=': (a, b) => a !== b,
 };
 
-export async function checkPrometheus(p: PrometheusProbeSpec, f: typeof fetch): Promise<Observation> {
+export async function checkPrometheus(p: PrometheusProbeSpec, f: typeof fetch, env: Record<string, string | undefined> = process.env): Promise<Observation> {
+  const headers = envHeaders(p, env);
+  if (!headers.ok) return headers;
   try {
     const url = new URL('/api/v1/query', p.url);
     url.searchParams.set('query', p.query);
-    const res = await f(url, { signal: AbortSignal.timeout(p.timeout) });
+    const res = await f(url, { headers: headers.headers, signal: AbortSignal.timeout(p.timeout) });
     if (!res.ok) return { ok: false, error: `HTTP ${res.status}` };
     const body = (await res.json()) as { data?: { result?: Array<{ value?: [number, string] }> } };
     const raw = body.data?.result?.[0]?.value?.[1];
@@ -118,9 +138,9 @@ export async function readMarkers(p: RpoProbeSpec, f: typeof fetch): Promise<Set
 export function checkFor(p: Exclude<ProbeSpec, RpoProbeSpec>, deps: CheckDeps): () => Promise<Observation> {
   const f = deps.fetch ?? fetch;
   switch (p.type) {
-    case 'http': return () => checkHttp(p, f);
+    case 'http': return () => checkHttp(p, f, deps.env);
     case 'tcp': return () => checkTcp(p);
-    case 'prometheus': return () => checkPrometheus(p, f);
+    case 'prometheus': return () => checkPrometheus(p, f, deps.env);
     case 'kubernetes': {
       const kc = deps.kc;
       if (!kc) return async () => ({ ok: false, error: 'no Kubernetes configuration for this probe' });

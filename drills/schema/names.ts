@@ -58,6 +58,6 @@ export const httpUrl = z.string().superRefine((s, ctx) => {
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
     ctx.addIssue({ code: 'custom', message: `URL scheme must be http or https, got ${u.protocol.replace(/:$/, '')}` });
   } else if (u.username || u.password) {
-    ctx.addIssue({ code: 'custom', message: 'URLs must not carry credentials: they would be printed in reports' });
+    ctx.addIssue({ code: 'custom', message: 'URLs must not carry credentials: they would be printed in reports (send them as a header from the worker\'s environment: headersFromEnv: { Authorization: FIREDRILL_PROBE_TOKEN })' });
   }
 });

@@ -22,6 +22,16 @@ const common = {
 
 const timeout = duration().default(2_000);
 
+// Credentials stay in the worker's environment: the drill file names the variable, never the
+// value, and only FIREDRILL_PROBE_* variables, so a drill from a pull request cannot send the
+// worker's other secrets (cloud keys, the signing key) to a URL of its choosing.
+export const PROBE_ENV = /^FIREDRILL_PROBE_[A-Z0-9_]+$/;
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+const headersFromEnv = z.record(
+  z.string().regex(HEADER_NAME, { message: 'not an HTTP header name' }).refine((h) => h.toLowerCase() !== 'host', { message: 'the Host header cannot be set' }),
+  z.string().regex(PROBE_ENV, { message: 'names the environment variable holding the value, which must be FIREDRILL_PROBE_<NAME> (e.g. FIREDRILL_PROBE_TOKEN)' }),
+).optional();
+
 export const httpProbeSchema = z.strictObject({
   type: z.literal('http'),
   ...common,
@@ -32,6 +42,8 @@ export const httpProbeSchema = z.strictObject({
     .min(1, { message: 'expectStatus must list at least one status code' })
     .default(() => [200]),
   bodyMatch: z.string().optional(),
+  /** Header name → the worker's environment variable holding its value. */
+  headersFromEnv,
   timeout,
 });
 
@@ -55,6 +67,7 @@ export const prometheusProbeSchema = z.strictObject({
   query: nonEmpty('query'),
   compare: z.enum(['<', '<=', '>', '>=', '==', '!=']),
   threshold: z.number(),
+  headersFromEnv,
   timeout,
 });
 
