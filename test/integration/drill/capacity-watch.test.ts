@@ -1,26 +1,31 @@
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
+import YAML from 'yaml';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createObserve, type ObserveResult } from '../../../activities/probes/observe.js';
 import type { WorkloadRef } from '../../../drills/schema/index.js';
 import { claimNodes, deleteNamespaceAndWait, deployWeb, type ClaimedNodes } from '../../support/drill.js';
 import { pathOf, startStackProxy, type StackProxy } from '../../support/fault-proxy.js';
-import { createNamespace, kubeFor, uniqueName } from '../../support/kube.js';
+import { createNamespace, eventually, kubeFor, uniqueName } from '../../support/kube.js';
 
 // What capacity observation costs the API server: the observe activity reaches it only through
 // a counting proxy. Ten watched Deployments observed every second for ten seconds take one list
 // and one watch of Deployments and of pods, where polling took two requests per workload per
-// tick (about 200); a scale-up during the observation is still seen, from the watch.
+// tick (about 200); a scale-up during the observation is still seen, from the watch. Under the
+// ClusterRole shipped in deploy/ (list, no watch) it lists each resource once per interval.
 
 const stack = inject('stack');
 const WORKLOADS = 10;
 const DURATION_MS = 10_000;
+const shippedRole = YAML.parse(readFileSync(new URL('../../../deploy/20-clusterrole.yaml', import.meta.url), 'utf8')) as k8s.V1ClusterRole;
 
 describe('capacity observed from watches on the real API server', () => {
   const kc = kubeFor(stack);
   const ns = uniqueName('drill-capw');
   let nodes: ClaimedNodes;
   let px: StackProxy;
+  const role = `${ns}-worker`;
 
   beforeAll(async () => {
     await createNamespace(kc, ns);
@@ -31,6 +36,9 @@ describe('capacity observed from watches on the real API server', () => {
   });
 
   afterAll(async () => {
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    await rbac.deleteClusterRoleBinding({ name: role }).catch(() => undefined);
+    await rbac.deleteClusterRole({ name: role }).catch(() => undefined);
     await px?.close();
     await nodes?.release();
     await deleteNamespaceAndWait(kc, ns);
@@ -72,5 +80,56 @@ describe('capacity observed from watches on the real API server', () => {
     expect(w0).toMatchObject({ desired: 2, readyOutside: 2 });
     expect(w0?.segments.map((s) => s.healthy)).toEqual([true, false, true]);
     expect(w0?.segments[1]?.error).toBe('1/2 ready outside the target');
+  });
+
+  it('under the shipped ClusterRole (list, no watch): one list per resource and interval, every workload observed', async () => {
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    await rbac.createClusterRole({ body: { ...shippedRole, metadata: { name: role } } });
+    await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'worker', namespace: ns } } });
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: role },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        subjects: [{ kind: 'ServiceAccount', name: 'worker', namespace: ns }],
+      },
+    });
+    const token = (await core.createNamespacedServiceAccountToken({ name: 'worker', namespace: ns, body: { spec: { audiences: [], expirationSeconds: 3600 } } })).status?.token;
+    if (!token) throw new Error('the TokenRequest API returned no token');
+    const observed = new k8s.KubeConfig();
+    observed.loadFromOptions({
+      clusters: [{ name: 'proxy', server: px.proxy.url, skipTLSVerify: true }],
+      users: [{ name: 'worker', token }],
+      contexts: [{ name: 'worker', cluster: 'proxy', user: 'worker' }],
+      currentContext: 'worker',
+    });
+    // The RBAC authorizer picks the binding up from its cache a moment later.
+    await eventually('the binding in effect', async () => {
+      await observed.makeApiClient(k8s.AppsV1Api).listNamespacedDeployment({ namespace: ns, limit: 1 });
+      return true;
+    }, 30_000, 200);
+
+    const workloads = Array.from({ length: WORKLOADS }, (_, i): WorkloadRef => ({ kind: 'Deployment', namespace: ns, name: `w${i}` }));
+    const from = px.proxy.requests.length;
+    const seconds = 5;
+    const r = (await new MockActivityEnvironment().run(createObserve({ kc: observed }), {
+      mode: 'hold' as const, probes: [], durationMs: seconds * 1_000, capacity: { workloads, targetNodes: [], intervalMs: 1_000 },
+    })) as ObserveResult;
+    const sent = px.proxy.requests.slice(from);
+    const watches = sent.filter((q) => /[?&]watch=(true|1)/.test(q.url));
+    const lists = sent.filter((q) => !watches.includes(q));
+    console.info(`[capacity-watch] shipped role, ${WORKLOADS} workloads, ${seconds} s: ${sent.length} API requests (${watches.length} refused watches, ${lists.length} lists)`);
+
+    expect(watches.map((q) => pathOf(q)).sort()).toEqual([`/api/v1/namespaces/${ns}/pods`, `/apis/apps/v1/namespaces/${ns}/deployments`]);
+    expect(new Set(lists.map((q) => pathOf(q)))).toEqual(new Set([`/api/v1/namespaces/${ns}/pods`, `/apis/apps/v1/namespaces/${ns}/deployments`]));
+    // About one list of each per second (the first two twice: before and after the refused watch).
+    expect(lists.length).toBeGreaterThanOrEqual(2 * (seconds - 1));
+    expect(lists.length).toBeLessThanOrEqual(2 * (seconds + 3));
+    for (const c of r.capacity) {
+      expect(c.desired, c.workload.name).toBeGreaterThanOrEqual(1);
+      expect(c.readyOutside, c.workload.name).toBe(c.desired);
+      // w0 was scaled by the test before: it may still be starting its second replica.
+      if (c.workload.name !== 'w0') expect(c.segments.map((s) => s.healthy), c.workload.name).toEqual([true]);
+    }
   });
 });
