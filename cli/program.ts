@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDeploy } from './commands/deploy.js';
 import { registerSimulator } from './commands/simulator.js';
 import { registerDev } from './commands/dev.js';
 import { registerJanitor } from './commands/janitor.js';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerJanitor(program);
   registerWorker(program);
   registerDev(program);
+  registerDeploy(program);
   registerTower(program);
   registerDemo(program);
   registerSimulator(program);
