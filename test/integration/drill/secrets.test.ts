@@ -48,6 +48,12 @@ describe('secrets of a drill', () => {
   const pathSecret = `hookpath${hex(12)}`;
   const querySecret = `hookquery${hex(12)}`;
   const tokenSecret = `xoxb-${hex(6)}-${hex(12)}`;
+  // A probe's bearer token, sent as a header from FIREDRILL_PROBE_*: the probe target checks it.
+  const PROBE_ENV = `FIREDRILL_PROBE_IT_${id}`;
+  const probeSecret = `probetoken${hex(12)}`;
+  const authorized: boolean[] = [];
+  let guarded: http.Server;
+  let guardedUrl = '';
   const requests: Array<{ url: string; body: string }> = [];
   let hookUrl = '';
   let hook: http.Server;
@@ -69,6 +75,13 @@ describe('secrets of a drill', () => {
       });
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+    guarded = http.createServer((req, res) => {
+      const ok = req.headers.authorization === `Bearer ${probeSecret}`;
+      authorized.push(ok);
+      res.writeHead(ok ? 200 : 401).end();
+    });
+    await new Promise<void>((r) => guarded.listen(0, '127.0.0.1', () => r()));
+    guardedUrl = `http://127.0.0.1:${(guarded.address() as AddressInfo).port}/healthz`;
     hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/services/${pathSecret}?token=${querySecret}`;
     for (let i = 0; i < 2; i++) claims.push(await claimNodes(kc, { id: uniqueName('drill-secret'), count: 1, zones: ['zone-c', 'zone-b'] }));
     ok = await startOkServer();
@@ -81,6 +94,7 @@ describe('secrets of a drill', () => {
     await closeClient?.();
     await ok?.close();
     await new Promise((r) => { hook?.closeAllConnections(); hook?.close(r); });
+    await new Promise((r) => { guarded?.closeAllConnections(); guarded?.close(r); });
     for (const c of claims) await c.release();
     if (reportDir) await rm(reportDir, { recursive: true, force: true });
   });
@@ -89,7 +103,7 @@ describe('secrets of a drill', () => {
     const taskQueue = uniqueName('drill-secret');
     worker = await spawnWorkerProcess(stack, taskQueue, {
       reportDir,
-      env: { [HOOK_ENV]: hookUrl, [TOKEN_ENV]: tokenSecret, FIREDRILL_LOG_LEVEL: 'debug' },
+      env: { [HOOK_ENV]: hookUrl, [TOKEN_ENV]: tokenSecret, [PROBE_ENV]: `Bearer ${probeSecret}`, FIREDRILL_LOG_LEVEL: 'debug' },
       logLimit: 50_000_000,
     });
     const drill = (claim: ClaimedNodes, env: string, formats: string[]) => drillSpec({
@@ -97,7 +111,7 @@ describe('secrets of a drill', () => {
       target: { type: 'nodes', selector: claim.selector },
       fault: { mode: 'cordon' },
       timing: { hold: '5s', maxDuration: '5m' },
-      probes: [httpProbe('ok', ok.url)],
+      probes: [httpProbe('ok', ok.url), httpProbe('guarded', guardedUrl, { headersFromEnv: { Authorization: PROBE_ENV } })],
       report: { formats, webhook: { urlFromEnv: env } },
     });
     const specs = await Promise.all([drill(claims[0]!, HOOK_ENV, ['json', 'md', 'html', 'pdf']), drill(claims[1]!, TOKEN_ENV, ['json', 'md', 'html'])]);
@@ -107,6 +121,9 @@ describe('secrets of a drill', () => {
 
     // The secrets were really in use: the webhook got both notifications at its secret URL.
     expect(requests.map((r) => r.url)).toEqual([`/services/${pathSecret}?token=${querySecret}`, `/services/${pathSecret}?token=${querySecret}`]);
+    // And the probe's header reached its target on every check.
+    expect(authorized.length).toBeGreaterThan(5);
+    expect(authorized.every(Boolean)).toBe(true);
     await killProcess(worker, 'SIGTERM');
     const log = workerLog(worker);
     expect(log).toContain('"msg":"notification not delivered: webhook answered HTTP 500"');
@@ -135,7 +152,7 @@ describe('secrets of a drill', () => {
       outputs.push({ where: `history ${h.workflowId}`, text: strings(history).join('\n') });
     }
 
-    const forms = [hookUrl, encodeURIComponent(hookUrl), pathSecret, querySecret, tokenSecret, encodeURIComponent(tokenSecret)];
+    const forms = [hookUrl, encodeURIComponent(hookUrl), pathSecret, querySecret, tokenSecret, encodeURIComponent(tokenSecret), probeSecret];
     const leaks = outputs.flatMap((o) => forms.filter((f) => o.text.includes(f)).map((f) => `${o.where}: ${f}`));
     expect(leaks).toEqual([]);
     // The search is not vacuous: the drills' names are in every output (the PDF through its
