@@ -6,6 +6,8 @@ import { connectionOptions, explainConnectError } from '../client/connection.js'
 import { temporalSecurity, type Config } from './config.js';
 import { loadWorkflowBundle } from './bundle.js';
 import { kubeConfigs } from './kube.js';
+import { keyFingerprint, signingKeyFrom } from '../report/evidence.js';
+import { findChromium } from '../report/pdf.js';
 import type { Logger } from './logger.js';
 
 // The composition root: the one place that builds real clients (Temporal, Kubernetes) and
@@ -91,6 +93,13 @@ export async function createDrillWorker(config: Config, log: Logger, opts: { kub
     maxHeartbeatThrottleInterval: '1 second',
     defaultHeartbeatThrottleInterval: '1 second',
   });
+  // Said once at start: an operator reads here whether reports will have a PDF and be signed.
+  const pdf = await findChromium();
+  log.info({ pdf: pdf.ok, chromium: pdf.path }, pdf.ok
+    ? `PDF reports available (Chromium at ${pdf.path})`
+    : `PDF reports unavailable: no Chromium at ${pdf.path} (install it or set FIREDRILL_CHROMIUM); the other formats are written`);
+  const signing = signingKeyFrom(process.env);
+  log.info({ signed: Boolean(signing) }, signing ? `results are signed (ed25519 key ${keyFingerprint(signing)})` : 'results are not signed (no FIREDRILL_SIGNING_KEY)');
   return {
     worker,
     client,

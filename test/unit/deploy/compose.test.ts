@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { DRILL_SA, TARGET_SA } from '../../../workflows/contract.js';
 
 interface Service {
   image?: string;
   build?: string;
   depends_on?: string[] | Record<string, unknown>;
   environment?: Record<string, string>;
+  command?: string[] | string;
 }
 
 const compose = YAML.parse(fs.readFileSync(new URL('../../../docker-compose.yml', import.meta.url), 'utf8')) as {
@@ -38,5 +40,15 @@ describe('docker-compose.yml', () => {
     expect(compose.services['temporal-ui']?.environment?.TEMPORAL_ADDRESS?.split(':')[0]).toBe(host);
     expect(worker?.build).toBe('.');
     expect(fs.existsSync(new URL('../../../Dockerfile', import.meta.url))).toBe(true);
+  });
+
+  it('registers the drills\' search attributes in a one-shot service the worker waits for, so `firedrill run` works on a fresh compose up', () => {
+    const setup = Object.entries(compose.services).find(([, svc]) => [svc.command ?? ''].flat().join('\n').includes('search-attribute create'));
+    expect(setup, 'a service that runs temporal operator search-attribute create').toBeDefined();
+    const [name, svc] = setup!;
+    const script = [svc.command ?? ''].flat().join('\n');
+    for (const sa of [DRILL_SA.name, TARGET_SA.name]) expect(script).toContain(sa);
+    expect(script).toMatch(/--type Keyword/);
+    expect((compose.services['firedrill-worker']?.depends_on as Record<string, { condition?: string }>)[name]?.condition).toBe('service_completed_successfully');
   });
 });
