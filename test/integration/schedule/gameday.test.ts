@@ -73,9 +73,10 @@ describe('game days', () => {
     expect(r.schemaVersion).toBe('firedrill.dev/gameday/v1');
     expect(r.outcome, r.outcomeReason).toBe('passed');
     expect(r.approval).toMatchObject({ required: true, approvedBy: 'it-lead', refused: [{ identity: 'mallory', reason: expect.stringMatching(/not listed/) }] });
+    // Each drill's own objective and the failback objective every drill has.
     expect(r.drills.map((d) => [d.name, d.outcome, d.workflowId, d.objectives])).toEqual([
-      [first, 'passed', `${handle.workflowId}-1-${first}`, { met: 1, total: 1, missed: [] }],
-      [second, 'passed', `${handle.workflowId}-2-${second}`, { met: 1, total: 1, missed: [] }],
+      [first, 'passed', `${handle.workflowId}-1-${first}`, { met: 2, total: 2, missed: [] }],
+      [second, 'passed', `${handle.workflowId}-2-${second}`, { met: 2, total: 2, missed: [] }],
     ]);
     // In order, with the pause between them.
     expect(Date.parse(r.drills[1]?.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(r.drills[0]?.endedAt ?? '') + 1000);
