@@ -9,14 +9,16 @@ import {
 import { eventually, kubeFor, uniqueName } from '../../support/kube.js';
 import { startOkServer } from '../schedule/support.js';
 
-// Only identities listed in approval.approvers may approve a drill, whether up front (`run
-// --approve`, the workflow input approvedBy) or with the approve signal. Refusals are recorded
-// in the result and the journal, and the drill does not move on because of them.
+// Only identities listed in approval.approvers may approve a drill, with the approve signal;
+// an up-front approval (`run --approve`, the workflow input approvedBy) counts only for drills
+// that list nobody. Refusals are recorded in the result and the journal, and the drill does not
+// move on because of them.
 
 const stack = inject('stack');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const APPROVERS = ['alice@example.com', 'bob@example.com'];
 const NOT_LISTED = 'not listed in approval.approvers';
+const AT_START = 'an approval at start (run --approve) does not count when approval.approvers are listed';
 
 describe('drill approvals', () => {
   const kc = kubeFor(stack);
@@ -45,7 +47,7 @@ describe('drill approvals', () => {
     probes: [httpProbe('ok', ok.url)],
   });
 
-  it('refuses an unlisted up-front approval and an unlisted approve signal, records both, and runs once a listed approver approves', async () => {
+  it('refuses an up-front approval and an unlisted approve signal, records both, and runs once a listed approver approves', async () => {
     const before = await snapshotNodes(kc);
     const s = await spec();
     const handle = await startDrill(w.client, w.target, s.spec, s.sha256, { approvedBy: 'mallory@example.com' });
@@ -55,7 +57,7 @@ describe('drill approvals', () => {
     // The up-front approval did not count: the run waits for an approver.
     let status = await waitForPhase(handle, 'approval');
     expect(status.approvedBy).toBeUndefined();
-    expect(status.journal).toContainEqual(expect.objectContaining({ kind: 'warning', identity: 'mallory@example.com', message: expect.stringContaining(NOT_LISTED) }));
+    expect(status.journal).toContainEqual(expect.objectContaining({ kind: 'warning', identity: 'mallory@example.com', message: expect.stringContaining(AT_START) }));
 
     await handle.signal(approveSignal, { identity: 'eve@example.com' });
     status = await eventually('the refusal of eve in the journal', async () => {
@@ -75,7 +77,7 @@ describe('drill approvals', () => {
     expect(r.outcome, r.outcomeReason).toBe('passed');
     expect(r.approval).toMatchObject({ required: true, approvedBy: 'alice@example.com', approvedAt: expect.any(String) });
     expect(r.approval.refused).toEqual([
-      { identity: 'mallory@example.com', at: expect.any(String), reason: NOT_LISTED },
+      { identity: 'mallory@example.com', at: expect.any(String), reason: AT_START },
       { identity: 'eve@example.com', at: expect.any(String), reason: NOT_LISTED },
     ]);
     // Approved after the refusals, and the fault came after the approval.
@@ -88,8 +90,14 @@ describe('drill approvals', () => {
     expect(await nodeChanges(kc, before, { mine: runs, strict: nodes.names }).then((l) => l.filter((x) => nodes.names.some((n) => x.startsWith(`${n}:`)) || x.includes(runId)))).toEqual([]);
   }, 180_000);
 
-  it('runs at once on an up-front approval by a listed approver', async () => {
-    const s = await spec();
+  it('runs at once on an up-front approval when the drill lists no approvers', async () => {
+    const s = await drillSpec({
+      target: { type: 'nodes', selector: nodes.selector },
+      fault: { mode: 'cordon' },
+      timing: { hold: '5s', maxDuration: '5m' },
+      approval: { required: true, timeout: '5m' },
+      probes: [httpProbe('ok', ok.url)],
+    });
     const handle = await startDrill(w.client, w.target, s.spec, s.sha256, { approvedBy: 'bob@example.com' });
     runs.add(handle.firstExecutionRunId);
     const r = (await handle.result()) as DrillResult;
