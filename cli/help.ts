@@ -24,6 +24,9 @@ export const ENVIRONMENT: Record<string, string> = {
   FIREDRILL_SIMULATOR_URL: 'the service simulator drills may name as ${FIREDRILL_SIMULATOR_URL} (default: the stack\'s)',
   FIREDRILL_CHROMIUM: 'Chromium for PDF reports (default: /usr/bin/chromium)',
   FIREDRILL_NODE_NAME: 'the node the worker runs on, so preflight refuses a target that contains it',
+  FIREDRILL_SIGNING_KEY: 'worker: ed25519 private key (PEM text or file) that signs every result',
+  FIREDRILL_POLICY_FILE: 'worker: its own policy (allowed contexts, fault modes, whole-cluster rules); also FIREDRILL_POLICY_* variables',
+  'FIREDRILL_PROBE_*': 'worker: values a probe sends as headers (headersFromEnv), never written anywhere',
   FIREDRILL_TOWER_TOKEN: 'the control tower\'s bearer token, required when it listens off loopback (or --token-file)',
 };
 

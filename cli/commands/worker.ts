@@ -37,7 +37,7 @@ export function registerWorker(program: Command): void {
       await dw.close();
     });
   withHelp(worker, {
-    environment: [...TEMPORAL_ENV, 'KUBECONFIG', 'FIREDRILL_REPORT_DIR', 'FIREDRILL_LOG_LEVEL', 'FIREDRILL_NODE_NAME', 'FIREDRILL_CHROMIUM'],
+    environment: [...TEMPORAL_ENV, 'KUBECONFIG', 'FIREDRILL_REPORT_DIR', 'FIREDRILL_LOG_LEVEL', 'FIREDRILL_NODE_NAME', 'FIREDRILL_CHROMIUM', 'FIREDRILL_SIGNING_KEY', 'FIREDRILL_POLICY_FILE', 'FIREDRILL_PROBE_*'],
     exitCodes: [[0, 'stopped by SIGINT or SIGTERM after finishing its current tasks'], [2, 'error: bad configuration, Temporal unreachable']],
     examples: ['firedrill worker', 'FIREDRILL_TASK_QUEUE=drills-zone-b firedrill worker --no-janitor-schedule'],
   });
