@@ -179,6 +179,8 @@ export async function stackUp(opts: UpOptions, stateDir = stateRoot(), ports: St
     }
     const towerBefore = Boolean(await runningPid(stateDir, TOWER_PROCESS));
     if (opts.tower !== false) {
+      // The tower finds the stack's Temporal (and the real server's mTLS files) in stack.json.
+      if (kind === 'server') await fs.writeFile(path.join(stateDir, 'stack.json'), JSON.stringify(await stackStatus(stateDir, ports), null, 2));
       await startStackTower(stateDir, {
         port: ports.tower, temporalAddress: `127.0.0.1:${ports.temporal}`, temporalUiUrl: `http://127.0.0.1:${ports.temporalUi}`, progress: opts.progress,
       });

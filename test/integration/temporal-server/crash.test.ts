@@ -66,12 +66,12 @@ describe('drills on the real Temporal server that survive a crash', () => {
   });
 
   // A killed worker leaves the probes unobserved until the activity's heartbeat timeout (10 s)
-  // hands observe to the new worker: stableFor 15 s makes such a gap tolerable (stableFor + 2
+  // hands observe to the new worker: stableFor 20 s makes such a gap tolerable (stableFor + 2
   // intervals), so the verdict stays conclusive and the test can ask for `passed`.
   const spec = () => drillSpec({
     target: { type: 'nodes', selector: nodes.selector },
-    timing: { hold: '40s', maxDuration: '4m' },
-    probes: [httpProbe('web', `${sim.url}/svc/${ns}/web/`, { tolerance: { stableFor: '15s' } })],
+    timing: { hold: '45s', maxDuration: '4m' },
+    probes: [httpProbe('web', `${sim.url}/svc/${ns}/web/`, { tolerance: { stableFor: '20s' } })],
     objectives: [{ type: 'rto', probe: 'web', target: '45s' }],
   });
 
