@@ -13,11 +13,13 @@ declare module 'vitest' {
   }
 }
 
-// `dev up --temporal server` as the tests' stack: its own state directory and port block (48000
+// `dev up --temporal server` as the tests' stack: its own state directory and port block (28000
 // unless FIREDRILL_SERVER_TEST_PORT_BASE says otherwise), so the default stack and its dev server
-// are never disturbed, and no other test run claims this stack's nodes. Whatever this setup
-// started, it stops again at the end; the database stays, so the next run skips the migrations.
-const portBase = process.env.FIREDRILL_SERVER_TEST_PORT_BASE ?? '48000';
+// are never disturbed, and no other test run claims this stack's nodes. The block stays below
+// 32768, outside Linux's ephemeral ports, so no outgoing connection can hold one of its ports
+// when a component binds it. Whatever this setup started, it stops again at the end; the
+// database stays, so the next run skips the migrations.
+const portBase = process.env.FIREDRILL_SERVER_TEST_PORT_BASE ?? '28000';
 const stateDir = path.join(cacheRoot(), `state-temporal-server-tests-${portBase}`);
 let started: string[] = [];
 
