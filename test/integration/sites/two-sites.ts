@@ -10,7 +10,8 @@ import { freePort, SIMULATOR_POLL_MS } from '../../support/simulator.js';
 // The two-site stack of these tests: its own port block and state directory, never the default
 // stack, because a whole-site drill takes every node of site-a and would break other tests.
 
-export const SITES_PORT_BASE = process.env.FIREDRILL_SITES_PORT_BASE ?? '47000';
+// Below 32768: a block in Linux's ephemeral range (32768-60999) can find a port held by an outgoing connection.
+export const SITES_PORT_BASE = process.env.FIREDRILL_SITES_PORT_BASE ?? '27000';
 export const SITES_STATE_DIR = process.env.FIREDRILL_SITES_STATE_DIR ?? path.join(cacheRoot(), 'state-sites');
 
 export interface TwoSites {
