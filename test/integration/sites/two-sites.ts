@@ -12,7 +12,8 @@ import { freePort, SIMULATOR_POLL_MS } from '../../support/simulator.js';
 
 // Below 32768: a block in Linux's ephemeral range (32768-60999) can find a port held by an outgoing connection.
 export const SITES_PORT_BASE = process.env.FIREDRILL_SITES_PORT_BASE ?? '27000';
-export const SITES_STATE_DIR = process.env.FIREDRILL_SITES_STATE_DIR ?? path.join(cacheRoot(), 'state-sites');
+// One state directory per port block: a stack's state names its ports.
+export const SITES_STATE_DIR = process.env.FIREDRILL_SITES_STATE_DIR ?? path.join(cacheRoot(), `state-sites-${SITES_PORT_BASE}`);
 
 export interface TwoSites {
   stack: StackStatus;
