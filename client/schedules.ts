@@ -1,5 +1,5 @@
 import type { Client, ScheduleDescription } from '@temporalio/client';
-import type { DrillResult } from '../report/result.js';
+import type { DrillResult, Outcome } from '../report/result.js';
 import { ClientError } from './errors.js';
 import { describeSchedule, existingSchedules, scheduleIdFor } from './schedule-sync.js';
 
@@ -19,10 +19,11 @@ export interface ScheduleListing {
   timezone: string;
   nextRuns: string[];
   recentRuns: number;
-  last?: { workflowId: string; startedAt: string; status: string; outcome?: string; reason?: string };
+  last?: { workflowId: string; startedAt: string; status: string; outcome?: Outcome; reason?: string };
 }
 
-async function lastRun(client: Client, desc: ScheduleDescription): Promise<ScheduleListing['last']> {
+/** The schedule's newest run: its status, and its outcome once it completed. */
+export async function lastRun(client: Client, desc: ScheduleDescription): Promise<ScheduleListing['last']> {
   const last = desc.info.recentActions.at(-1);
   if (!last) return undefined;
   const workflowId = last.action.workflow.workflowId;

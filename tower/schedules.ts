@@ -1,6 +1,7 @@
-import type { Client, ScheduleDescription } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { existingSchedules } from '../client/schedule-sync.js';
-import type { DrillResult, Outcome } from '../report/result.js';
+import { lastRun } from '../client/schedules.js';
+import type { Outcome } from '../report/result.js';
 import type { ScheduledDrillInput } from '../workflows/contract.js';
 
 // The Schedules page's rows: every schedule `schedule sync` made for this task queue, with its
@@ -16,26 +17,6 @@ export interface ScheduleRow {
   nextRuns: string[];
   blackouts: Array<{ name: string; start: string; end: string }>;
   last?: { workflowId: string; startedAt: string; status: string; outcome?: Outcome; reason?: string };
-}
-
-async function lastRun(client: Client, desc: ScheduleDescription): Promise<ScheduleRow['last']> {
-  const last = desc.info.recentActions.at(-1);
-  if (!last) return undefined;
-  const workflowId = last.action.workflow.workflowId;
-  const out: NonNullable<ScheduleRow['last']> = { workflowId, startedAt: last.takenAt.toISOString(), status: 'unknown' };
-  try {
-    const handle = client.workflow.getHandle(workflowId, last.action.workflow.firstExecutionRunId);
-    const d = await handle.describe();
-    out.status = d.status.name;
-    if (d.status.name === 'COMPLETED') {
-      const r = (await handle.result()) as DrillResult;
-      out.outcome = r.outcome;
-      out.reason = r.outcomeReason;
-    }
-  } catch {
-    // Retention may have removed the run: the schedule still names it.
-  }
-  return out;
 }
 
 export async function readSchedules(client: Client, taskQueue: string): Promise<ScheduleRow[]> {
