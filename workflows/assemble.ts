@@ -51,6 +51,15 @@ export interface AssembleInput {
   outcomeReason: string;
 }
 
+/**
+ * A phase's probe timelines. An observation cut off by a cancellation (an abort, the restore-by
+ * deadline) hands back what its last heartbeat held, which may not be a whole result: no
+ * timelines then, rather than a workflow task that fails for ever.
+ */
+function probesOf(o: ObserveResult | undefined): ObserveResult['probes'] {
+  return Array.isArray(o?.probes) ? o.probes : [];
+}
+
 function timelines(spec: DrillSpec, phases: Array<ObserveResult | undefined>): ProbeTimeline[] {
   return spec.probes.map((p) => ({
     name: p.name,
@@ -58,7 +67,7 @@ function timelines(spec: DrillSpec, phases: Array<ObserveResult | undefined>): P
     intervalMs: p.interval,
     stableForMs: p.tolerance.stableFor,
     gapMs: probeGapMs(p),
-    segments: phases.flatMap((o) => o?.probes.find((x) => x.name === p.name)?.segments ?? []) as ProbeSegment[],
+    segments: phases.flatMap((o) => probesOf(o).find((x) => x.name === p.name)?.segments ?? []) as ProbeSegment[],
   }));
 }
 
@@ -72,13 +81,14 @@ function measure(a: AssembleInput): Measurements {
   const { spec } = a.input;
   const from = windowStart(a.injection);
   const empty: Measurements = { t0: null, probes: [], rpo: [], capacity: null, failback: null, errorBudget: { failed: 0, total: 0, used: 0 } };
-  if (from === null || !a.hold) return empty;
+  // A hold cut off before it returned a whole result (see probesOf) measured nothing it can show.
+  if (from === null || !a.hold || !Array.isArray(a.hold.probes) || !Array.isArray(a.hold.rpo) || !Array.isArray(a.hold.capacity)) return empty;
   const restoreAt = a.restoreEndedAt ? Date.parse(a.restoreEndedAt) : null;
   // The window ends when restore starts: until then the fault is in place.
   const to = a.restoreStartedAt ? Date.parse(a.restoreStartedAt) : Date.parse(a.hold.endedAt);
   const holdLines = timelines(spec, [a.hold]);
   const probes = holdLines.map((line) => measureProbe(line, from, restoreAt,
-    a.failback?.probes.find((x) => x.name === line.name)?.segments ?? null, to));
+    probesOf(a.failback).find((x) => x.name === line.name)?.segments ?? null, to));
   const rpo = a.hold.rpo.map((r) => measureRpo({
     ...r, intervalMs: spec.probes.find((p) => p.name === r.probe)?.interval ?? 1000,
   }));
