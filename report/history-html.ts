@@ -19,15 +19,13 @@ function href(dir: string, file: string): string {
   return escapeHtml([...dir.split('/'), file].map(encodeURIComponent).join('/'));
 }
 
-const objectivesCell = objectivesText;
-
 function runRow(e: HistoryEntry): string {
   const o = OUTCOME_LABEL[e.outcome];
   // inconclusive, aborted, refused, skipped: not a pass, not a measured miss.
   const tone = e.outcome === 'passed' ? 'good' : e.outcome === 'failed' || e.outcome === 'error' ? 'bad' : 'warn';
   return `<tr><td>${escapeHtml(formatDateTime(e.startedAt))}</td><td>${escapeHtml(e.quarter)}</td>`
     + `<td><span class="tone-${tone}">${escapeHtml(`${o.symbol} ${o.word.toLowerCase()}`)}</span></td>`
-    + `<td>${objectivesCell(e)}</td><td>${figure(e.rto)}</td><td>${figure(e.rpo)}</td>`
+    + `<td>${objectivesText(e)}</td><td>${figure(e.rto)}</td><td>${figure(e.rpo)}</td>`
     + `<td><a href="${href(e.dir, 'report.html')}">report</a> · <a href="${href(e.dir, 'result.json')}">result.json</a></td></tr>`;
 }
 
@@ -36,7 +34,7 @@ export function renderHistoryHtml(entries: HistoryEntry[]): string {
   const overview = drills.map((d, i) => {
     const last = d.runs.at(-1)!;
     return `<tr><td><a href="#drill-${i}">${escapeHtml(d.drill)}</a></td><td>${d.runs.length}</td><td>${escapeHtml(formatDateTime(last.startedAt))}</td>`
-      + `<td>${escapeHtml(OUTCOME_LABEL[last.outcome].word.toLowerCase())}</td><td>${objectivesCell(last)}</td></tr>`;
+      + `<td>${escapeHtml(OUTCOME_LABEL[last.outcome].word.toLowerCase())}</td><td>${objectivesText(last)}</td></tr>`;
   }).join('');
   const sections = drills.map((d, i) => {
     const charts = [renderTrendSvg({ id: `trend-${i}-rto`, title: `RTO (worst probe) per run: ${d.drill}`, figure: 'RTO', points: d.trend.rto })];
