@@ -7,6 +7,7 @@ import { startDrill } from '../client/drills.js';
 import { ZONE_LABEL } from '../devstack/nodes.js';
 import type { DrillResult } from '../report/result.js';
 import { sleep } from '../activities/kube/retry.js';
+import { trackDrill } from './cleanup.js';
 import { parseSpec } from './drills.js';
 import {
   deleteNamespace, ensureNamespace, liveEvictable, restartAll, setUnschedulable, upsertAll, waitPlaced,
@@ -260,7 +261,7 @@ async function drillVariant(kc: k8s.KubeConfig, variant: Variant, ctx: DrainDril
   const hwmReset = await worker.resetPeak();
   let drill: Omit<DrillDrainReport, 'worker' | 'evictedSinceT0Ms'> | undefined;
   const v = await measure(kc, variant, zoneSet, guarded, async () => {
-    const handle = await startDrill(ctx.client, { taskQueue: worker.taskQueue }, spec, sha256, { approvedBy: 'bench' });
+    const handle = trackDrill(await startDrill(ctx.client, { taskQueue: worker.taskQueue }, spec, sha256, { approvedBy: 'bench' }));
     progress(`  ${variant}: drill ${handle.workflowId} on worker process ${worker.pid}${worker.nodeOptions ? ` (NODE_OPTIONS=${worker.nodeOptions})` : ''}`);
     const r = (await handle.result()) as DrillResult;
     const inject = phaseStart(r, 'inject');

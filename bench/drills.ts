@@ -10,6 +10,7 @@ import type { DrillSpec } from '../drills/schema/index.js';
 import type { DrillResult } from '../report/result.js';
 import { startSimulator } from '../simulator/server.js';
 import { sleep } from '../activities/kube/retry.js';
+import { trackDrill } from './cleanup.js';
 import type { drillWorkflowType } from '../workflows/contract.js';
 import {
   cordonedCount, deleteNamespace, ensureNamespace, READY_DELAY_ANNOTATION, restartAll, setNodeLabel, upsertAll, zoneNodes,
@@ -35,7 +36,7 @@ export function parseSpec(yaml: string, name: string): { spec: DrillSpec; sha256
 let seq = 0;
 /** A drill started exactly as `firedrill run --approve` starts it, under a unique id per run. */
 export async function startBenchDrill(ctx: DrillCtx, spec: DrillSpec, sha256: string): Promise<WorkflowHandle<typeof drillWorkflowType>> {
-  return startDrill(ctx.client, { taskQueue: ctx.taskQueue }, spec, sha256, { approvedBy: 'bench', workflowId: `${spec.metadata.name}-${Date.now()}-${seq++}` });
+  return trackDrill(await startDrill(ctx.client, { taskQueue: ctx.taskQueue }, spec, sha256, { approvedBy: 'bench', workflowId: `${spec.metadata.name}-${Date.now()}-${seq++}` }));
 }
 
 /** A local HTTP server that always answers 200: the trivial probe target. */
@@ -43,7 +44,8 @@ export async function always200(): Promise<{ url: string; close(): Promise<void>
   const server = http.createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('ok'); });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  // Keep-alive connections of the worker's probes would hold close() open.
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }) };
 }
 
 const yamlList = (lines: string[]) => lines.join('\n');
