@@ -1,6 +1,11 @@
 import * as k8s from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import { isTransient, listAll, sleep, statusOf, withApiRetry, type RetryCounter } from '../kube/retry.js';
+import { isTransient, sleep, statusOf, withApiRetry, type RetryCounter } from '../kube/retry.js';
+import { budgetKey, newRetryBook, planRetries, type Blocked } from './pdb-retry.js';
+import type { BudgetWatch } from './pdb-watch.js';
+import { podsToDrain, type PodRef } from './pod-refs.js';
+
+export { classifyPod, type PodRef } from './pod-refs.js';
 
 // Drain as `kubectl drain --ignore-daemonsets --delete-emptydir-data` does it: every pod on the
 // node through the Eviction API (so PodDisruptionBudgets are respected), skipping DaemonSet and
@@ -23,32 +28,14 @@ export interface DrainOptions {
   /** Called once every pod has had its first eviction attempt answered (not when stopped before). */
   onFirstRoundDone?: () => void;
   onProgress?: (p: { evicted: number; pending: number; blocked: number; waitingOn?: PdbWait }) => void;
+  /** The budgets' allowances (one watch): blocked pods are retried when theirs rises. Without it, on a timer. */
+  budgets?: BudgetWatch;
 }
 
 export interface DrainOutcome {
   evicted: number;
   skipped: number;
   notEvicted: NotEvicted[];
-}
-
-type Skip = { skip: true; reason?: string } | { skip: false };
-
-export function classifyPod(pod: k8s.V1Pod, protectedNamespaces: string[]): Skip {
-  if (pod.metadata?.deletionTimestamp) return { skip: true };
-  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return { skip: true };
-  if (pod.metadata?.annotations?.['kubernetes.io/config.mirror']) return { skip: true };
-  if (pod.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet' && o.controller)) return { skip: true };
-  if (protectedNamespaces.includes(pod.metadata?.namespace ?? '')) {
-    return { skip: true, reason: `namespace ${pod.metadata?.namespace} is protected by the drill's safety settings` };
-  }
-  return { skip: false };
-}
-
-export async function podsOnNodes(core: k8s.CoreV1Api, nodes: string[], counter: RetryCounter, concurrency: number): Promise<k8s.V1Pod[]> {
-  const limit = pLimit(Math.max(1, Math.min(concurrency, 20)));
-  const lists = await Promise.all(nodes.map((node) => limit(() => listAll<k8s.V1Pod>((cont) =>
-    withApiRetry(() => core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}`, limit: 500, _continue: cont }), counter)))));
-  return lists.flat();
 }
 
 /** sleep that ends early when the signal aborts. */
@@ -94,14 +81,18 @@ export function budgetNamed(err: unknown): string | undefined {
 type Attempt = { kind: 'ok' } | { kind: 'blocked'; budget?: string } | { kind: 'failed'; reason: string };
 
 /** One eviction attempt: ok (or already gone), blocked by a PDB, or failed for another reason. */
-async function evictOnce(core: k8s.CoreV1Api, pod: k8s.V1Pod, opts: DrainOptions, counter: RetryCounter): Promise<Attempt> {
-  const name = pod.metadata?.name ?? '';
-  const namespace = pod.metadata?.namespace ?? '';
+async function evictOnce(core: k8s.CoreV1Api, pod: PodRef, opts: DrainOptions, counter: RetryCounter): Promise<Attempt> {
+  const { name, namespace } = pod;
+  const deleteOptions: k8s.V1DeleteOptions = {
+    // A retry must not evict a pod recreated under the same name (a StatefulSet's) elsewhere.
+    ...(pod.uid ? { preconditions: { uid: pod.uid } } : {}),
+    ...(opts.gracePeriodMs !== undefined ? { gracePeriodSeconds: Math.round(opts.gracePeriodMs / 1000) } : {}),
+  };
   const body: k8s.V1Eviction = {
     apiVersion: 'policy/v1',
     kind: 'Eviction',
     metadata: { name, namespace },
-    ...(opts.gracePeriodMs !== undefined ? { deleteOptions: { gracePeriodSeconds: Math.round(opts.gracePeriodMs / 1000) } } : {}),
+    ...(Object.keys(deleteOptions).length ? { deleteOptions } : {}),
   };
   try {
     // A PDB refusal is not an API fault: the drain's own loop retries it, with its own deadline.
@@ -111,70 +102,93 @@ async function evictOnce(core: k8s.CoreV1Api, pod: k8s.V1Pod, opts: DrainOptions
     return { kind: 'ok' };
   } catch (err) {
     const code = statusOf(err);
-    if (code === 404) return { kind: 'ok' };
     const text = errorText(err);
+    // Gone, or replaced by a pod of another UID under the same name: this pod is evicted.
+    if (code === 404 || (code === 409 && /precondition/i.test(text))) return { kind: 'ok' };
     if (isPdbRefusal(err)) return { kind: 'blocked', ...(budgetNamed(err) ? { budget: budgetNamed(err) } : {}) };
     return { kind: 'failed', reason: `eviction failed: HTTP ${code ?? '?'} ${text.slice(0, 200)}` };
   }
 }
 
-function ref(pod: k8s.V1Pod, reason: string): NotEvicted {
-  return { namespace: pod.metadata?.namespace ?? '', pod: pod.metadata?.name ?? '', node: pod.spec?.nodeName ?? '', reason };
+function ref(pod: PodRef, reason: string): NotEvicted {
+  return { namespace: pod.namespace, pod: pod.name, node: pod.node, reason };
 }
 
 export async function drainNodes(core: k8s.CoreV1Api, nodes: string[], opts: DrainOptions, counter: RetryCounter): Promise<DrainOutcome> {
-  const pods = await podsOnNodes(core, nodes, counter, opts.concurrency);
-  const notEvicted: NotEvicted[] = [];
-  const toEvict: k8s.V1Pod[] = [];
-  let skipped = 0;
-  for (const pod of pods) {
-    const c = classifyPod(pod, opts.protectedNamespaces);
-    if (!c.skip) toEvict.push(pod);
-    else {
-      skipped++;
-      if (c.reason) notEvicted.push(ref(pod, c.reason));
-    }
-  }
+  const { toEvict, skipped, refused } = await podsToDrain(core, nodes, opts.protectedNamespaces, counter, opts.concurrency);
+  const notEvicted: NotEvicted[] = refused.map((r) => ref(r.pod, r.reason));
   let evicted = 0;
   const limit = pLimit(opts.concurrency);
   const stopped = () => opts.signal?.aborted ?? false;
-  const unsent: k8s.V1Pod[] = [];
-  let retrying = false;
-  const round = async (pods: k8s.V1Pod[]): Promise<k8s.V1Pod[]> => {
-    const blocked: k8s.V1Pod[] = [];
-    let waitingOn: PdbWait | undefined;
-    await Promise.all(pods.map((pod) => limit(async () => {
-      // Stopped (maxDuration, an abort): no new eviction is sent, the ones in flight finish.
-      if (stopped()) { (retrying ? blocked : unsent).push(pod); return; }
-      const res = await evictOnce(core, pod, opts, counter);
-      if (res.kind === 'ok') evicted++;
-      else if (res.kind === 'blocked') {
-        blocked.push(pod);
-        waitingOn ??= { pod: `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`, ...(res.budget ? { budget: res.budget } : {}) };
-      } else notEvicted.push(ref(pod, res.reason));
-    })));
-    opts.onProgress?.({ evicted, blocked: blocked.length, pending: blocked.length, ...(waitingOn ? { waitingOn } : {}) });
-    return blocked;
+  const unsent: PodRef[] = [];
+  let blocked: Blocked[] = [];
+  let inflight = 0;
+  const book = newRetryBook();
+  let wake: (() => void) | undefined;
+  const waitingOn = (): PdbWait | undefined => {
+    const b = blocked[0];
+    return b ? { pod: `${b.pod.namespace}/${b.pod.name}`, ...(b.budget ? { budget: b.budget.slice(b.budget.indexOf('/') + 1) } : {}) } : undefined;
   };
-  // First every pod gets one attempt (that moment is T0); then PDB-blocked pods are retried
-  // until the eviction timeout, as the budget frees up when replacements get ready. The retry
-  // pace caps at one second: a budget frees a slot per ready replacement, and a slower pace
-  // left slots unused (the benchmark's drain took twice the raw lower bound with a 5 s cap).
-  let blocked = await round(toEvict);
+  const progress = () => {
+    const w = waitingOn();
+    opts.onProgress?.({ evicted, blocked: blocked.length, pending: blocked.length + inflight, ...(w ? { waitingOn: w } : {}) });
+  };
+  const send = (b: Blocked, retry: boolean): Promise<void> => limit(async () => {
+    // Stopped (maxDuration, an abort): no new eviction is sent, the ones in flight finish.
+    if (stopped()) { if (retry) blocked.push(b); else unsent.push(b.pod); return; }
+    const res = await evictOnce(core, b.pod, opts, counter);
+    if (res.kind === 'ok') evicted++;
+    else if (res.kind === 'blocked') blocked.push({ pod: b.pod, ...(res.budget ? { budget: budgetKey(b.pod.namespace, res.budget) } : {}) });
+    else notEvicted.push(ref(b.pod, res.reason));
+  });
+  // First every pod gets one attempt (that moment is T0).
+  await Promise.all(toEvict.map((pod) => send({ pod }, false)));
+  progress();
   // T0 needs every pod's first eviction sent: a round cut short by a stop is not it.
   if (unsent.length === 0) opts.onFirstRoundDone?.();
-  retrying = true;
+  // Then PDB-blocked pods are retried until the eviction timeout: a budget's pods when its
+  // allowance rises (the watch), the others on a timer whose pace caps at one second (a budget
+  // frees a slot per ready replacement; a 5 s cap left slots unused).
   const deadline = Date.now() + opts.evictionTimeoutMs;
   let delay = 250;
-  while (blocked.length && !stopped() && Date.now() + delay <= deadline) {
-    await pause(delay, opts.signal);
-    if (stopped()) break;
-    delay = Math.min(delay * 2, 1000);
-    blocked = await round(blocked);
+  let fallbackAt = Date.now() + delay;
+  while ((blocked.length || inflight) && !stopped()) {
+    const now = Date.now();
+    if (now < deadline) {
+      const due = now >= fallbackAt;
+      if (due) {
+        delay = Math.min(delay * 2, 1000);
+        fallbackAt = now + delay;
+      }
+      const picks = planRetries(blocked, opts.budgets, book, due);
+      if (picks.length) {
+        const chosen = new Set(picks);
+        blocked = blocked.filter((b) => !chosen.has(b));
+        for (const b of picks) {
+          inflight++;
+          if (b.budget) book.inflight.set(b.budget, (book.inflight.get(b.budget) ?? 0) + 1);
+          void send(b, true).finally(() => {
+            inflight--;
+            if (b.budget) book.inflight.set(b.budget, (book.inflight.get(b.budget) ?? 1) - 1);
+            wake?.();
+          });
+        }
+      }
+    }
+    // Past the deadline, or (on the timer alone) no retry left before it: only answers are awaited.
+    if (!inflight && (now >= deadline || (!opts.budgets && fallbackAt > deadline))) break;
+    // Wait for an answer, a budget's rise, the timer, or a stop: whichever comes first.
+    const answered = new Promise<void>((r) => { wake = r; });
+    const until = Math.max(0, Math.min(fallbackAt, deadline) - Date.now());
+    await Promise.race([answered, opts.budgets ? opts.budgets.changed(until, opts.signal) : pause(until, opts.signal)]);
+    wake = undefined;
+    progress();
   }
+  // Answers still in flight when stopped are waited for: their pods are evicted or blocked.
+  while (inflight) await new Promise<void>((r) => { wake = r; });
   for (const pod of unsent) notEvicted.push(ref(pod, 'not evicted: the drill was stopped before its eviction was sent'));
-  for (const pod of blocked) {
-    notEvicted.push(ref(pod, stopped()
+  for (const b of blocked) {
+    notEvicted.push(ref(b.pod, stopped()
       ? 'blocked by a PodDisruptionBudget when the drill was stopped'
       : `blocked by a PodDisruptionBudget for ${Math.round(opts.evictionTimeoutMs / 1000)} s (eviction timeout)`));
   }

@@ -6,6 +6,7 @@ import type { RetryCounter } from '../kube/retry.js';
 import { drainNodes, type NotEvicted, type PdbWait } from './drain.js';
 import { RESTORE_GRACE_MS } from './marks.js';
 import { applyToNode, clusterIdentity, NodeHeldError, type ApplyOutcome } from './nodes.js';
+import { watchBudgets, type BudgetWatch } from './pdb-watch.js';
 
 export interface InjectInput {
   runId: string;
@@ -85,6 +86,7 @@ export function createInjectFault(kc: k8s.KubeConfig) {
     const onCancel = () => { if (ctx.cancellationDetails?.cancelRequested) { stoppedAt = Date.now(); stop.abort(); } };
     if (ctx.cancellationSignal.aborted) onCancel();
     else ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+    let budgets: BudgetWatch | undefined;
     try {
       // Every mark names its owner and a dead-man deadline, so a janitor knows whose it is and
       // restores it past the deadline even if this run never reaches its own restore.
@@ -109,8 +111,10 @@ export function createInjectFault(kc: k8s.KubeConfig) {
       let reached = nodes.length === input.nodes.length;
       if (input.mode === 'drain' && !stop.signal.aborted) {
         reached = false;
+        budgets = await watchBudgets(kc);
         const res = await drainNodes(core, input.nodes, {
           signal: stop.signal,
+          ...(budgets ? { budgets } : {}),
           concurrency: input.concurrency,
           evictionTimeoutMs: input.evictionTimeoutMs,
           gracePeriodMs: input.gracePeriodMs,
@@ -146,6 +150,7 @@ export function createInjectFault(kc: k8s.KubeConfig) {
       if (err instanceof NodeHeldError) throw ApplicationFailure.nonRetryable(err.message, 'NodeHeld');
       throw err;
     } finally {
+      budgets?.close();
       clearInterval(beat);
       ctx.cancellationSignal.removeEventListener('abort', onCancel);
     }

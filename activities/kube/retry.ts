@@ -109,14 +109,21 @@ export async function withApiRetry<T>(
   }
 }
 
+type Page<T> = (cont?: string) => Promise<{ items: T[]; metadata?: { _continue?: string } }>;
+
 /** Lists every page of a paginated list call. */
-export async function listAll<T>(page: (cont?: string) => Promise<{ items: T[]; metadata?: { _continue?: string } }>): Promise<T[]> {
+export async function listAll<T>(page: Page<T>): Promise<T[]> {
   const out: T[] = [];
+  await forEachPage(page, (items) => { out.push(...items); });
+  return out;
+}
+
+/** Hands each page to `use` and drops it: a caller that keeps only a digest never holds the whole list. */
+export async function forEachPage<T>(page: Page<T>, use: (items: T[]) => void): Promise<void> {
   let cont: string | undefined;
   do {
     const res = await page(cont);
-    out.push(...res.items);
+    use(res.items);
     cont = res.metadata?._continue || undefined;
   } while (cont);
-  return out;
 }
