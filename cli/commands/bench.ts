@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatTable, runBench, type BenchSize } from '../../bench/index.js';
+import { formatFleet, formatTable, runBench, runFleet, type BenchSize } from '../../bench/index.js';
 import { UsageError } from '../errors.js';
 import { progressPrinter } from '../progress.js';
 import { STACK_ENV, withHelp } from '../help.js';
@@ -11,8 +11,15 @@ export function registerBench(program: Command): void {
     .option('--json', 'print the results as JSON instead of a table')
     .option('--keep-stack', 'leave the benchmark stack running afterwards')
     .option('--no-semi-space', 'skip the second firedrill drain through a worker with NODE_OPTIONS=--max-semi-space-size=1')
-    .action(async (opts: { size: string; json?: boolean; keepStack?: boolean; semiSpace: boolean }) => {
+    .option('--only <benchmark>', 'fleet: only the fleet figures (N concurrent drills on the real Temporal server; writes bench/results/fleet.<size>.json)')
+    .action(async (opts: { size: string; json?: boolean; keepStack?: boolean; semiSpace: boolean; only?: string }) => {
       if (opts.size !== 'quick' && opts.size !== 'full') throw new UsageError(`--size must be quick or full, got "${opts.size}"`);
+      if (opts.only !== undefined && opts.only !== 'fleet') throw new UsageError(`--only must be fleet, got "${opts.only}"`);
+      if (opts.only === 'fleet') {
+        const fleet = await runFleet({ size: opts.size as BenchSize, keepStack: opts.keepStack ?? false, progress: progressPrinter('bench') });
+        process.stdout.write(opts.json ? `${JSON.stringify(fleet, null, 2)}\n` : formatFleet(fleet));
+        return;
+      }
       const results = await runBench({ size: opts.size as BenchSize, keepStack: opts.keepStack ?? false, semiSpaceRun: opts.semiSpace, progress: progressPrinter('bench') });
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : formatTable(results));
       process.exitCode = results.targets.every((t) => t.met) ? 0 : 1;
@@ -20,6 +27,6 @@ export function registerBench(program: Command): void {
   withHelp(bench, {
     environment: STACK_ENV,
     exitCodes: [[0, 'every benchmark ran (targets met or not: see the table)'], [2, 'a benchmark could not run']],
-    examples: ['npm run bench -- --size quick', 'npm run bench -- --size full --json'],
+    examples: ['npm run bench -- --size quick', 'npm run bench -- --size full --json', 'npm run bench -- --only fleet --size full'],
   });
 }
