@@ -275,6 +275,7 @@ function impactSection(r: DrillResult): Section {
     const zones = [...new Set(plan.targetNodes.map((n) => n.zone).filter(Boolean))].join(', ');
     blocks.push({ kind: 'para', text: `Census before the drill: ${plan.targetNodes.length} target nodes${zones ? ` (${zones})` : ''} of ${plan.clusterNodes} cluster nodes; guard verdict: ${plan.verdict.allowed ? 'allowed' : 'refused'}.` });
     if (plan.verdict.reasons.length) blocks.push({ kind: 'list', items: plan.verdict.reasons });
+    if (plan.warnings?.length) blocks.push({ kind: 'para', text: 'Census warnings:' }, { kind: 'list', items: plan.warnings });
   } else {
     blocks.push({ kind: 'para', text: 'No census was taken (the drill stopped before preflight finished).', tone: 'warn' });
   }

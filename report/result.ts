@@ -215,6 +215,8 @@ export interface PlanSummary {
   zoneBoundVolumes: Array<{ name: string; zone: string; claim?: string; pods: string[] }>;
   pendingAfterMove: string[];
   verdict: { allowed: boolean; reasons: string[] };
+  /** The census's warnings (e.g. protected pods a power loss kills); absent in older results. */
+  warnings?: string[];
   /** A cluster drill's standby site, as predicted: absent for other drills. */
   standby?: StandbySummary;
 }

@@ -32,6 +32,7 @@ const plan = obj({
   zoneBoundVolumes: z.array(obj({ name: z.string(), zone: z.string(), claim: z.string().optional(), pods: z.array(z.string()) })),
   pendingAfterMove: z.array(z.string()),
   verdict: obj({ allowed: z.boolean(), reasons: z.array(z.string()) }),
+  warnings: z.array(z.string()).optional(),
 });
 
 const coverage = obj({

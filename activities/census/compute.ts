@@ -2,6 +2,7 @@ import { capacityCensus } from './capacity.js';
 import type { ClusterSnapshot, PodInfo } from './model.js';
 import { pdbCensus } from './pdbs.js';
 import { placementCensus } from './placement.js';
+import { powerLossWarning, toleratesPowerLoss } from './power-loss.js';
 import { selectTarget } from './target.js';
 import type { Census, CensusSpec, PodRef, Where } from './types.js';
 import { volumeCensus } from './volumes.js';
@@ -15,19 +16,26 @@ interface PodSplit {
   movers: PodInfo[];
   notEvicted: PodRef[];
   unmanaged: PodRef[];
+  /** power-loss: protected pods the taint kills all the same. */
+  killedProtected: PodRef[];
 }
 
-/** Sorts the live pods on target nodes by what a drain does with them. */
-function splitTargetPods(pods: PodInfo[], inTarget: Set<string>, protectedNs: Set<string>, own: Ownership): PodSplit {
-  const split: PodSplit = { movers: [], notEvicted: [], unmanaged: [] };
+/** Sorts the live pods on target nodes by what the fault does with them. */
+function splitTargetPods(pods: PodInfo[], inTarget: Set<string>, protectedNs: Set<string>, own: Ownership, fault: Census['fault']): PodSplit {
+  const split: PodSplit = { movers: [], notEvicted: [], unmanaged: [], killedProtected: [] };
   for (const p of pods) {
     if (p.nodeName === undefined || !inTarget.has(p.nodeName) || !isLive(p)) continue;
     if (own.directOf(p)?.kind === 'DaemonSet') continue;
     const ref = { namespace: p.namespace, pod: p.name, node: p.nodeName };
+    const killedAnyway = fault === 'power-loss' && !toleratesPowerLoss(p.tolerations);
     if (p.mirror) split.notEvicted.push({ ...ref, reason: 'mirror pod of a static pod: the API cannot evict it' });
-    else if (protectedNs.has(p.namespace)) split.notEvicted.push({ ...ref, reason: `protected namespace ${p.namespace}` });
+    else if (fault === 'power-loss' && !killedAnyway) split.notEvicted.push({ ...ref, reason: 'tolerates the power-loss taint' });
+    else if (protectedNs.has(p.namespace) && !killedAnyway) split.notEvicted.push({ ...ref, reason: `protected namespace ${p.namespace}` });
     else if (!p.owner) split.unmanaged.push({ ...ref, reason: 'no controller: a drain deletes it and nothing recreates it' });
     else split.movers.push(p);
+    if (killedAnyway && !p.mirror && protectedNs.has(p.namespace)) {
+      split.killedProtected.push({ ...ref, reason: `protected namespace ${p.namespace}, no toleration for the NoExecute taint` });
+    }
   }
   return split;
 }
@@ -38,6 +46,8 @@ function watchedWorkloads(spec: CensusSpec): Set<string> {
 
 function warningsFor(spec: CensusSpec, c: Omit<Census, 'warnings'>): string[] {
   const w: string[] = [];
+  const killed = c.powerLossKills;
+  if (killed?.length) w.push(powerLossWarning(killed));
   const cordoned = c.target.nodes.filter((n) => n.unschedulable).map((n) => n.name);
   if (cordoned.length) w.push(`target nodes already cordoned (restore leaves them so): ${cordoned.join(', ')}`);
   const known = new Set(c.workloads.map((x) => keyOf(x)));
@@ -63,7 +73,7 @@ export function computeCensus(spec: CensusSpec, snapshot: ClusterSnapshot, where
 
   const workloads = workloadCensus(snapshot.workloads, snapshot.pods, inTarget, own, watchedWorkloads(spec));
   const volumes = volumeCensus(snapshot.pvs, snapshot.pvcs, snapshot.pods, snapshot.nodes, inTarget, target.zoneLabel);
-  const split = splitTargetPods(snapshot.pods, inTarget, protectedNs, own);
+  const split = splitTargetPods(snapshot.pods, inTarget, protectedNs, own, spec.fault.mode);
   const ownerOf = (p: PodInfo): string => {
     const k = own.workloadOf(p) ?? p.owner;
     return k ? `${k.kind}/${k.name}` : '';
@@ -80,6 +90,7 @@ export function computeCensus(spec: CensusSpec, snapshot: ClusterSnapshot, where
     zoneBoundVolumes: volumes.zoneBound,
     notEvicted: split.notEvicted,
     unmanagedPods: split.unmanaged,
+    ...(spec.fault.mode === 'power-loss' ? { powerLossKills: split.killedProtected } : {}),
     placement: placementCensus(spec, where, snapshot.workloads, snapshot.pods, inTarget, own),
     capacity: capacityCensus({
       nodes: snapshot.nodes,

@@ -106,7 +106,9 @@ function standbyLines(plan: Plan): string[] {
 
 function faultNote(plan: Plan): string[] {
   if (plan.fault === 'cordon') return ['note: fault cordon evicts nothing; the figures show what losing the target would do'];
-  if (plan.fault === 'power-loss') return ['note: fault power-loss taints NoExecute: PDBs do not hold pods back, they are shown for drains'];
+  if (plan.fault === 'power-loss') {
+    return ['note: fault power-loss taints NoExecute: PDBs do not hold pods back (they are shown for drains), and protectedNamespaces do not either: only a toleration does'];
+  }
   return [];
 }
 

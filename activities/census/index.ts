@@ -133,6 +133,7 @@ export function toPlanSummary(plan: Plan): PlanSummary {
     zoneBoundVolumes: plan.zoneBoundVolumes.map((v) => ({ ...v, pods: [...v.pods] })),
     pendingAfterMove: plan.capacity.pending.map((p) => `${p.namespace}/${p.pod}: ${p.reason}`),
     verdict: { allowed: plan.verdict.allowed, reasons: [...plan.verdict.reasons] },
+    ...(plan.warnings.length ? { warnings: [...plan.warnings] } : {}),
     ...(plan.standby ? { standby: standbySummary(plan.standby) } : {}),
   };
 }

@@ -142,6 +142,11 @@ export interface Census {
   notEvicted: PodRef[];
   /** Pods on target nodes no controller recreates: a drain deletes them for good. */
   unmanagedPods: PodRef[];
+  /**
+   * power-loss only: pods in protected namespaces that the NoExecute taint kills anyway, because
+   * they do not tolerate it (a protected namespace keeps a pod from eviction, not from a taint).
+   */
+  powerLossKills?: PodRef[];
   placement: Placement;
   capacity: CapacityCensus;
   /** Things worth a look that do not refuse the drill. */

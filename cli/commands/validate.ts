@@ -4,12 +4,15 @@ import type { Env } from '../../drills/env-substitution.js';
 import { isGameDayFile, loadGameDayFile } from '../../drills/gameday/load.js';
 import { loadDrillFiles, type LoadOptions } from '../../drills/load.js';
 import { formatProblem, locateInSource, type Problem } from '../../drills/positions.js';
+import { drillWarnings } from '../../drills/warnings.js';
 import { EXIT } from '../errors.js';
 
 export interface FileVerdict {
   file: string;
   valid: boolean;
   problems: Problem[];
+  /** Meant otherwise than it reads, but valid: printed, never failing. */
+  warnings: Problem[];
 }
 
 export interface ValidateReport {
@@ -37,7 +40,9 @@ export async function validateFiles(paths: readonly string[], opts: { json?: boo
   const isDay = await Promise.all(unique.map((f) => isGameDayFile(f)));
   const days = unique.filter((_, i) => isDay[i]);
   const loaded = await loadDrillFiles(unique.filter((_, i) => !isDay[i]), load);
-  const files: FileVerdict[] = loaded.map((r) => ({ file: r.file, valid: r.ok, problems: r.ok ? [] : r.problems }));
+  const files: FileVerdict[] = loaded.map((r) => ({
+    file: r.file, valid: r.ok, problems: r.ok ? [] : r.problems, warnings: r.ok ? drillWarnings(r.file, r.spec, r.source) : [],
+  }));
 
   // Drill names key their schedules and their report history: two files must not share one,
   // and a file with other problems still has its name checked.
@@ -64,7 +69,7 @@ export async function validateFiles(paths: readonly string[], opts: { json?: boo
   for (const file of days) {
     const r = await loadGameDayFile(file, load);
     const problems = r.ok ? [] : r.problems.filter((p) => p.file === file || !listed.has(formatProblem(p)));
-    files.push({ file, valid: r.ok, problems });
+    files.push({ file, valid: r.ok, problems, warnings: [] });
   }
 
   const report: ValidateReport = { valid: files.every((f) => f.valid), files };
@@ -73,8 +78,10 @@ export async function validateFiles(paths: readonly string[], opts: { json?: boo
 
   const problems = files.flatMap((f) => f.problems);
   const invalidFiles = files.filter((f) => !f.valid).length;
-  const lines = problems.map(formatProblem);
-  lines.push(report.valid ? `${files.length} file(s) valid` : `${problems.length} problem(s) in ${invalidFiles} file(s)`);
+  const warnings = files.flatMap((f) => f.warnings);
+  const lines = [...problems.map(formatProblem), ...warnings.map((w) => formatProblem({ ...w, message: `warning: ${w.message}` }))];
+  const warned = warnings.length ? `, ${warnings.length} warning(s)` : '';
+  lines.push(report.valid ? `${files.length} file(s) valid${warned}` : `${problems.length} problem(s) in ${invalidFiles} file(s)${warned}`);
   return { exitCode, lines, report };
 }
 

@@ -36,14 +36,27 @@ describe('firedrill validate', () => {
     expect(JSON.parse(out.lines[0] ?? '')).toEqual({
       valid: false,
       files: [
-        { file: good, valid: true, problems: [] },
+        { file: good, valid: true, problems: [], warnings: [] },
         {
           file: bad,
           valid: false,
           problems: [{ file: bad, line: 12, col: 9, path: 'timing.hold', message: expect.stringMatching(/greater than 0/) }],
+          warnings: [],
         },
       ],
     });
+  });
+
+  it('warns, at safety.protectedNamespaces, that a power loss kills protected pods, and stays valid', async () => {
+    const power = await tmp.write('power.yaml', `${edit(BASE, 'mode: drain', 'mode: power-loss')}safety:\n  protectedNamespaces: [kube-system, ops]\n`);
+    const out = await validateFiles([power]);
+    expect(out.exitCode).toBe(0);
+    expect(out.lines).toHaveLength(2);
+    expect(out.lines[0]?.startsWith(`${power}:`)).toBe(true);
+    expect(out.lines[0]).toMatch(/:\d+:\d+ safety\.protectedNamespaces: warning: fault power-loss taints NoExecute.*\(kube-system, ops\)/);
+    expect(out.lines[1]).toBe('1 file(s) valid, 1 warning(s)');
+    // A drain honours protected namespaces: no warning.
+    expect((await validateFiles([good])).lines).toEqual(['1 file(s) valid']);
   });
 
   it('checks game-day files with the drills they name, next to drill files', async () => {
