@@ -13,6 +13,7 @@ import {
   always200, benchAbort, benchAccuracy, benchHistory, RTO_NS,
   type AbortBenchResult, type AccuracyResult, type HistoryRun,
 } from './drills.js';
+import { endOpenDrills } from './cleanup.js';
 import { deleteNamespace, type Progress } from './kube.js';
 import { spawnBenchWorker, type BenchWorker } from './worker-process.js';
 
@@ -76,12 +77,17 @@ export interface BenchOptions {
   progress: Progress;
 }
 
-/** The benchmark stack: own port block and state dir, beside (never instead of) the default one. */
+/**
+ * The benchmark stack: own port block and state dir, beside (never instead of) the default one.
+ * The block lies below Linux's ephemeral range (32768-60999): inside it, an outgoing connection
+ * of the bench itself can hold a port of the block, and the simulator's listen failed with
+ * EADDRINUSE on base+8. One state directory per block, so a kept stack on another block is left alone.
+ */
 export function benchStack(env: NodeJS.ProcessEnv = process.env) {
-  const base = env.FIREDRILL_BENCH_PORT_BASE ?? '41000';
+  const base = env.FIREDRILL_BENCH_PORT_BASE ?? '25000';
   return {
     ports: stackPorts({ ...env, FIREDRILL_DEV_PORT_BASE: base }),
-    stateDir: path.join(cacheRoot(env), 'bench-state'),
+    stateDir: path.join(cacheRoot(env), `bench-state-${base}`),
     portBase: base,
   };
 }
@@ -199,6 +205,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       drillWorkerPeakMb = (await worker.memory()).hwmMb;
       progress(`drill worker peak (benchmarks 2, 3, 5): ${drillWorkerPeakMb} MB VmHWM`);
     } finally {
+      // A benchmark that failed half-way may have left a drill holding nodes.
+      const ended = await endOpenDrills(client);
+      if (ended) progress(`ended ${ended} drill(s) a failed benchmark left running`);
       await worker?.stop();
       await ok.close();
       await closeClient();
