@@ -30,13 +30,13 @@ const kubeconfig = (inject('stack') as { kubeconfig: string } | undefined)?.kube
 if (!kubeconfig) throw new Error('no cluster: run under the integration project or set KUBECONFIG');
 process.env.KUBECONFIG = kubeconfig;
 
-function drillYaml(ns: string, zone: string, protectedNamespaces: string[]): string {
+function drillYaml(ns: string, zone: string, protectedNamespaces: string[], mode = 'drain'): string {
   return YAML.stringify({
     apiVersion: 'firedrill.dev/v1',
     kind: 'Drill',
     metadata: { name: 'plan-test', owner: 'tests' },
     target: { type: 'zone', zone },
-    fault: { mode: 'drain' },
+    fault: { mode },
     timing: { hold: '30s', maxDuration: '5m' },
     probes: [{ name: 'spread-ready', type: 'kubernetes', workload: { kind: 'Deployment', namespace: ns, name: 'spread' }, minReady: 4 }],
     safety: { maxFraction: 0.5, protectedNamespaces },
@@ -193,6 +193,20 @@ describe('plan against the local cluster', () => {
       memoryBytes: o.allocatable.memoryBytes - o.requested.memoryBytes,
       pods: o.allocatable.pods - o.requested.pods,
     });
+  });
+
+  it('says which protected pods a power loss kills all the same, where a drain leaves them', async () => {
+    const zoneA = new Set(plan.target.nodes.map((n) => n.name));
+    const inZoneA = (await core.listNamespacedPod({ namespace: ns })).items
+      .filter((p) => zoneA.has(p.spec?.nodeName ?? '')).map((p) => p.metadata?.name ?? '').sort();
+    expect(inZoneA.length).toBeGreaterThanOrEqual(3);
+    const guarded = [...others, ns];
+    const power = await planDrill(specFor(drillYaml(ns, 'zone-a', guarded, 'power-loss')), loadKubeConfig());
+    expect(power.powerLossKills?.filter((p) => p.namespace === ns).map((p) => p.pod).sort()).toEqual(inZoneA);
+    expect(power.warnings).toContainEqual(expect.stringMatching(new RegExp(`protectedNamespaces do not stop: .*${ns} ${inZoneA.length}`)));
+    const drain = await planDrill(specFor(drillYaml(ns, 'zone-a', guarded)), loadKubeConfig());
+    expect(drain.powerLossKills).toBeUndefined();
+    expect(drain.notEvicted.filter((p) => p.namespace === ns).map((p) => p.pod).sort()).toEqual(inZoneA);
   });
 
   it('refuses a zone without nodes and names the zones that have them', async () => {
