@@ -1,5 +1,7 @@
-import { CancellationScope, CancelledFailure, condition, isCancellation, type ActivityInterfaceFor } from '@temporalio/workflow';
-import type { Activities, InjectResult, ObserveResult, PreflightResult } from '../activities/index.js';
+import {
+  ActivityCancellationType, CancellationScope, CancelledFailure, condition, isCancellation, patched, proxyActivities, type ActivityInterfaceFor,
+} from '@temporalio/workflow';
+import type { Activities, FaultJoiningResult, InjectResult, ObserveResult, PreflightResult } from '../activities/index.js';
 import type { DrillSpec } from '../drills/schema/index.js';
 import type { Outcome } from '../report/result.js';
 import { formatDuration } from '../report/format.js';
@@ -31,15 +33,52 @@ export interface HoldState {
   injectAttempted: boolean;
   injection?: InjectResult;
   hold?: ObserveResult;
+  /** fault.includeNewNodes: the nodes that joined the target during the hold and were faulted. */
+  joined?: FaultJoiningResult;
 }
 
 /** Margin past the cap for the observation's own deadline: the workflow's cap always ends it first. */
 const OBSERVE_MARGIN_MS = 30_000;
 
-/** The timeline a cancelled observation hands back with its cancellation. */
-function partialObservation(err: unknown): ObserveResult | undefined {
+/** What a cancelled activity hands back with its cancellation (a timeline, the nodes it faulted). */
+function cancelledWith<T>(err: unknown): T | undefined {
   const c = (err as { cause?: unknown }).cause ?? err;
-  return c instanceof CancelledFailure ? (c.details[0] as ObserveResult | undefined) : undefined;
+  return c instanceof CancelledFailure ? (c.details[0] as T | undefined) : undefined;
+}
+const partialObservation = (err: unknown) => cancelledWith<ObserveResult>(err);
+
+/**
+ * fault.includeNewNodes: from T0 until the hold ends, nodes joining the target get the fault too.
+ * Returns the promise to await (non-cancellably) before restore, and the scope that ends it.
+ */
+function faultJoiningNodes(s: HoldState, c: HoldContext, injection: InjectResult): { scope: CancellationScope; done: Promise<void> } {
+  const { spec } = c;
+  const act = proxyActivities<Activities>({
+    startToCloseTimeout: spec.timing.maxDuration + OBSERVE_MARGIN_MS,
+    heartbeatTimeout: '15 seconds',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { maximumAttempts: 10 },
+  });
+  const scope = new CancellationScope();
+  const done = scope.run(() => act.faultJoiningNodes({
+    runId: c.runId, workflowId: c.workflowId, mode: spec.fault.mode, target: spec.target, planned: c.plan.targetNodes,
+    restoreBy: injection.restoreBy ?? now(), markedAt: injection.injectStartedAt ?? injection.t0,
+    concurrency: spec.fault.concurrency, evictionTimeoutMs: spec.fault.evictionTimeout,
+    ...(spec.fault.gracePeriod !== undefined ? { gracePeriodMs: spec.fault.gracePeriod } : {}),
+    protectedNamespaces: spec.safety.protectedNamespaces, context: spec.target.context,
+  })).then((r) => { s.joined = r; }, (err: unknown) => {
+    s.joined = cancelledWith<FaultJoiningResult>(err);
+    if (!isCancellation(err)) c.journal.add('warning', `nodes joining the target were no longer faulted: ${(err as Error).message}`);
+  });
+  return { scope, done };
+}
+
+/** Joined nodes count as changed nodes from here on: restore undoes them like the planned ones. */
+function recordJoined(s: HoldState, journal: Journal): void {
+  const joined = s.joined?.nodes.filter((n) => n.actions.length > 0) ?? [];
+  if (!joined.length || !s.injection) return;
+  s.injection = { ...s.injection, nodes: [...s.injection.nodes, ...joined], evicted: s.injection.evicted + (s.joined?.evicted ?? 0) };
+  journal.add('warning', `${joined.length} node(s) joined the target during the hold and were faulted too (fault.includeNewNodes): ${joined.map((n) => n.name).join(', ')}`);
 }
 
 function observeInput(c: HoldContext, durationMs: number) {
@@ -99,6 +138,8 @@ export async function injectAndHold(s: HoldState, c: HoldContext): Promise<void>
     .then((r) => { s.injection = r; }, (err: unknown) => { if (!isCancellation(err)) injectError = err; })
     .finally(() => { injected = true; });
 
+  let joining: { scope: CancellationScope; done: Promise<void> } | undefined;
+
   const capNote = (when: string) => {
     capped = true;
     const msg = `timing.maxDuration (${formatDuration(maxMs, maxMs)}) reached ${when}`;
@@ -117,6 +158,8 @@ export async function injectAndHold(s: HoldState, c: HoldContext): Promise<void>
     if (injectError) throw injectError;
     const injection = s.injection;
     if (injection && !capped && !observed && !c.isAborted()) {
+      // Only drills that ask for it call patched(): every other history replays as it was.
+      if (spec.fault.includeNewNodes && patched('fault-new-nodes')) joining = faultJoiningNodes(s, c, injection);
       const t0 = Date.parse(injection.t0);
       const holdEnd = t0 + spec.timing.hold;
       const end = Math.min(holdEnd, capAt);
@@ -129,6 +172,11 @@ export async function injectAndHold(s: HoldState, c: HoldContext): Promise<void>
     // Restore must not start while the injection may still change a node.
     if (!injected) injectScope.cancel();
     await CancellationScope.nonCancellable(() => injecting);
+    if (joining) {
+      joining.scope.cancel();
+      await CancellationScope.nonCancellable(() => joining?.done ?? Promise.resolve());
+      recordJoined(s, journal);
+    }
     observeScope.cancel();
     await CancellationScope.nonCancellable(() => observing);
   }

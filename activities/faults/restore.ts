@@ -84,7 +84,10 @@ export function createRestoreNodes(kc: k8s.KubeConfig) {
         else done.push(out);
         beat();
       })));
-      const newNodes = input.target && input.planned ? await joinedTarget(core, counter, input.target, input.planned) : undefined;
+      // Nodes this run changed are not "new": with fault.includeNewNodes the joined ones were faulted.
+      const changedHere = new Set([...done.map((d) => d.name), ...names]);
+      const newNodes = input.target && input.planned
+        ? (await joinedTarget(core, counter, input.target, input.planned)).filter((n) => !changedHere.has(n)) : undefined;
       const earlierAttempts = Math.max(0, ctx.info.currentAttemptScheduledTimestampMs - ctx.info.scheduledTimestampMs);
       return {
         nodes: [...done].sort((a, b) => a.name.localeCompare(b.name)),

@@ -44,6 +44,8 @@ export const faultSchema = z.strictObject({
   mode: faultModeSchema,
   concurrency: z.int().min(1).max(500).default(20),
   evictionTimeout: duration().default(120_000),
+  // Nodes that join the target during the hold get the fault too (off: they are only reported).
+  includeNewNodes: z.boolean().optional(),
   // Kubernetes takes the grace period in whole seconds; a fraction would be silently truncated.
   gracePeriod: duration({ positive: false })
     .refine((ms) => ms % 1000 === 0, { message: 'gracePeriod must be whole seconds (Kubernetes takes seconds)' })

@@ -187,6 +187,8 @@ export function stubActivities(overrides: ActivityOverrides | ((defaults: Activi
     preflight: async () => preflightResult(),
     observe: async (input) => (input.mode === 'hold' ? holdUntilCancelled(input) : healthyObservation(input)),
     injectFault: async (input) => injectResult(input),
+    // fault.includeNewNodes: no node joins unless a test says so.
+    faultJoiningNodes: untilCancelled(() => ({ nodes: [], evicted: 0, apiRetries: 0 })),
     restoreNodes: async (input): Promise<RestoreResult> => ({
       nodes: [...new Set(injectedNodes(input.runId))].map((name) => ({ name, restored: true })),
       blockedMs: 0,
