@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { ReportStore } from '../report/store-types.js';
 
 // What activities are built from: the worker (the composition root) provides the real ones,
 // tests provide their own.
@@ -10,7 +11,9 @@ export interface ActivityDeps {
   log: Logger;
   /** For the janitor: is a run still open? */
   temporal?: Client;
-  /** Overrides the drill's report.outDir (FIREDRILL_REPORT_DIR). */
+  /** Where reports are written (FIREDRILL_REPORT_STORE); a drill's report.outDir is a key under it. */
+  reportStore?: ReportStore;
+  /** A directory store's path, when no reportStore is given (FIREDRILL_REPORT_DIR; default ./reports). */
   reportDir?: string;
   env?: Record<string, string | undefined>;
   fetch?: typeof fetch;

@@ -4,11 +4,12 @@ import type { DrillSpec, WorkloadRef } from '../drills/schema/index.js';
 import type { DrillResult, PlanSummary } from '../report/result.js';
 import { signingKeyFrom } from '../report/evidence.js';
 import { writeReports, type ReportFormat } from '../report/write.js';
+import { storeKeyProblem } from '../report/store-key.js';
+import { storeOf, type ReportStore } from '../report/store.js';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { accessError, forbiddenFailure, missingAccess, requiredAccess } from './census/access.js';
 import { KubeConfigError, PermissionError, planDrill, toPlanSummary } from './census/index.js';
 import { createInjectFault, type InjectInput } from './faults/inject.js';
-import { createFaultJoiningNodes, type FaultJoiningInput } from './faults/new-nodes.js';
 import { createListMarkedRuns, createRestoreNodes, createScanMarks, type RestoreInput } from './faults/restore.js';
 import { catalogContexts } from './janitor-contexts.js';
 import type { ActivityDeps } from './deps.js';
@@ -156,14 +157,6 @@ export function createActivities(deps: ActivityDeps) {
       }
     },
 
-    async faultJoiningNodes(input: FaultJoiningInput & { context?: string }): ReturnType<ReturnType<typeof createFaultJoiningNodes>> {
-      try {
-        return await createFaultJoiningNodes(deps.kubeFor(input.context))(input);
-      } catch (err) {
-        throw forbiddenFailure(err, `faulting nodes that joined the target (${input.mode})`) ?? err;
-      }
-    },
-
     async observe(input: ObserveInput & { context?: string }): ReturnType<ReturnType<typeof createObserve>> {
       return createObserve({ kc: deps.kubeFor(input.context), kubeFor: deps.kubeFor, fetch: deps.fetch })(input);
     },
@@ -210,7 +203,14 @@ export function createActivities(deps: ActivityDeps) {
         } catch (err) {
           throw ApplicationFailure.nonRetryable((err as Error).message, 'SigningKeyError');
         }
-        const out = await writeReports(input.result, { outDir: deps.reportDir ?? input.outDir ?? 'reports', formats: input.formats, ...(signingKey ? { signingKey } : {}) });
+        // The schema refuses a bad outDir; a hand-made start may still send one: the report is
+        // then kept at the store's root rather than lost, and the log says why.
+        const problem = input.outDir === undefined ? undefined : storeKeyProblem(input.outDir);
+        if (problem) deps.log.warn({ drill: input.result.drill.name, outDir: input.outDir }, `report.outDir ${problem}; writing at the report store's root`);
+        const prefix = problem ? undefined : input.outDir;
+        const out = await writeReports(input.result, {
+          outDir: reportStoreOf(deps), ...(prefix ? { prefix } : {}), formats: input.formats, ...(signingKey ? { signingKey } : {}),
+        });
         const r = input.result;
         deps.log.info({ drill: r.drill.name, workflowId: r.run.workflowId, outcome: r.outcome, reason: r.outcomeReason, dir: out.dir },
           `drill ${r.drill.name}: ${r.outcome} (${r.outcomeReason}); report in ${out.dir}`);
@@ -235,9 +235,13 @@ export function createActivities(deps: ActivityDeps) {
 export type Activities = ReturnType<typeof createActivities>;
 export type { ActivityDeps } from './deps.js';
 export type { InjectInput, InjectResult } from './faults/inject.js';
-export type { FaultJoiningInput, FaultJoiningResult } from './faults/new-nodes.js';
 export type { RestoreResult, MarkedRun, MarkScan, MarkProblem, RestoreInput } from './faults/restore.js';
 export type { ObserveInput, ObserveResult, RpoReadback } from './probes/observe.js';
+
+/** The worker's report store: the one it was given, else the directory store (./reports by default). */
+export function reportStoreOf(deps: Pick<ActivityDeps, 'reportStore' | 'reportDir'>): ReportStore {
+  return deps.reportStore ?? storeOf(deps.reportDir ?? 'reports');
+}
 
 function policyReason(v: PolicyViolation, source: string): string {
   return `worker policy ${v.rule} (${source}): ${v.message}`;

@@ -16,7 +16,9 @@ export const ENVIRONMENT: Record<string, string> = {
   FIREDRILL_TEMPORAL_UI: 'Temporal UI base URL, for links in reports and output',
   KUBECONFIG: 'kubeconfig file (default: the embedded stack\'s, else ~/.kube/config); a drill may name its own context',
   FIREDRILL_IDENTITY: 'who you are in approvals, aborts and pauses (default: user@host)',
-  FIREDRILL_REPORT_DIR: 'where reports are written and looked up (default: ./reports)',
+  FIREDRILL_REPORT_STORE: 'the report store: s3://bucket[/prefix], dir:/path or a path (default: FIREDRILL_REPORT_DIR)',
+  FIREDRILL_REPORT_DIR: 'the directory reports are written to and looked up in, when FIREDRILL_REPORT_STORE is unset (default: ./reports)',
+  FIREDRILL_S3_ENDPOINT: 'an S3-compatible server\'s URL for an s3:// report store (credentials and AWS_REGION: the AWS SDK\'s usual variables)',
   FIREDRILL_LOG_LEVEL: 'worker log level: trace, debug, info, warn, error (default: info)',
   FIREDRILL_STATE_DIR: 'state of the embedded stack: databases, pid files, logs (default: ~/.cache/firedrill/state)',
   FIREDRILL_CACHE_DIR: 'built tools of the embedded stack (default: ~/.cache/firedrill)',
@@ -34,6 +36,8 @@ export const TEMPORAL_ENV = [
   'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_TLS',
   'TEMPORAL_API_KEY', 'FIREDRILL_TASK_QUEUE',
 ];
+/** Where reports are: the store's own variables (AWS credentials are the SDK's). */
+export const REPORT_STORE_ENV = ['FIREDRILL_REPORT_STORE', 'FIREDRILL_REPORT_DIR', 'FIREDRILL_S3_ENDPOINT'];
 export const STACK_ENV = ['FIREDRILL_STATE_DIR', 'FIREDRILL_CACHE_DIR', 'FIREDRILL_DEV_PORT_BASE'];
 
 export interface HelpSpec {

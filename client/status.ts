@@ -1,8 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { readFile } from 'node:fs/promises';
 import type { GameDayResult } from '../report/gameday-result.js';
 import type { DrillResult } from '../report/result.js';
-import { findResultFileByRunId } from '../report/store.js';
+import { readStoredResult, type StoreRef } from '../report/store.js';
 import { anyStatusQuery, type DrillStatus, type GameDayStatus, type ScheduledStatus } from '../workflows/contract.js';
 import { RunNotFoundError } from './errors.js';
 import { workflowPollers } from './workers.js';
@@ -29,7 +28,7 @@ export interface RunStatus {
 
 const QUERY_TIMEOUT_MS = 5_000;
 
-export async function runStatus(client: Client, workflowId: string, opts: { reportDir?: string } = {}): Promise<RunStatus> {
+export async function runStatus(client: Client, workflowId: string, opts: { reportDir?: StoreRef } = {}): Promise<RunStatus> {
   const handle = client.workflow.getHandle(workflowId);
   let desc;
   try {
@@ -51,13 +50,8 @@ export async function runStatus(client: Client, workflowId: string, opts: { repo
   if (desc.status.name === 'COMPLETED') {
     return { ...base, result: (await handle.result()) as DrillResult | GameDayResult, note: 'from the workflow result' };
   }
-  const file = await findResultFileByRunId(opts.reportDir ?? 'reports', workflowId).catch(() => null);
-  if (file) {
-    try {
-      return { ...base, result: JSON.parse(await readFile(file, 'utf8')) as DrillResult, note: `from ${file}` };
-    } catch {
-      // An unreadable file is the same as none.
-    }
-  }
+  // An unreadable result is the same as none.
+  const stored = await readStoredResult(opts.reportDir ?? 'reports', workflowId).catch(() => undefined);
+  if (stored) return { ...base, result: stored.result, note: `from ${stored.file}` };
   return { ...base, note: `the run ended ${desc.status.name.toLowerCase()} without a result` };
 }

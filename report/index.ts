@@ -13,5 +13,7 @@ export { htmlPage, HTML_CSP } from './page-shell.js';
 export { renderGameDayMarkdown } from './gameday-markdown.js';
 export { GAMEDAY_SCHEMA_VERSION, type GameDayResult, type GameDayDrillSummary } from './gameday-result.js';
 export { renderPdf, findChromium, type PdfOutcome } from './pdf.js';
-export { scanResults, findResultFileByRunId, runDir, safeSegment } from './store.js';
+export { scanResults, findResultFileByRunId, findRunKey, readStoredResult, runDir, runKey, safeSegment, storeOf, type ReportStore, type StoreRef } from './store.js';
+export { storeKeyProblem, joinKey } from './store-key.js';
+export { reportStoreFromEnv, storeFromLocation } from './store-config.js';
 export { writeReports, writeHistoryIndex, findPreviousResult, parseFormats, REPORT_FORMATS, type ReportFormat, type WriteOptions, type WriteOutcome } from './write.js';

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import { join } from 'node:path';
-import { writeAtomic } from './atomic-write.js';
 import type { DrillResult } from './result.js';
 import { computeResultHash, sealResult, verifyResult } from './evidence.js';
 import { historyEntry, historyJson } from './history.js';
@@ -9,10 +9,11 @@ import { renderHistoryHtml } from './history-html.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { renderPdf } from './pdf.js';
-import { findPreviousResult, runDir, scanResults } from './store.js';
+import { findPreviousResult, runKey, scanResults, storeOf, type StoreRef } from './store.js';
+import type { ReportStore } from './store-types.js';
 
-// Writing a run's reports to disk, then the history index over all runs: the one module of
-// report/ with file side effects (besides the store it reads through).
+// Writing a run's reports to the report store, then the history index over every run in it: the
+// one module of report/ that writes (through the store; dir-store.ts and s3-store.ts do the I/O).
 
 export { findPreviousResult } from './store.js';
 
@@ -30,15 +31,19 @@ export function parseFormats(spec: string): { ok: true; formats: ReportFormat[] 
 }
 
 export interface WriteOptions {
-  outDir: string;
+  /** The report store (a directory path is a directory store). */
+  outDir: StoreRef;
+  /** The drill's report.outDir: a key prefix under the store, already checked by the schema. */
+  prefix?: string;
   formats?: readonly ReportFormat[];
-  /** The previous run to compare with; undefined looks it up under outDir, null means none. */
+  /** The previous run to compare with; undefined looks it up in the store, null means none. */
   previous?: DrillResult | null;
   /** ed25519 private key (FIREDRILL_SIGNING_KEY): a new result is signed with it. */
   signingKey?: KeyObject;
 }
 
 export interface WriteOutcome {
+  /** Where the run's folder is: a path, or an s3:// URL. */
   dir: string;
   files: string[];
   warnings: string[];
@@ -48,11 +53,11 @@ export interface WriteOutcome {
  * The recorded hash of the drill's last stored result before this one (any outcome), or null:
  * the link that lets `report verify --chain` notice a removed or edited run.
  */
-async function previousHash(outDir: string, result: DrillResult): Promise<string | null> {
+async function previousHash(outDir: StoreRef, result: DrillResult): Promise<string | null> {
   const { results } = await scanResults(outDir, result.drill.name);
   const before = results
     .map((s) => s.result)
-    .filter((r) => r.drill.name === result.drill.name && r.run.workflowId !== result.run.workflowId && Date.parse(r.run.startedAt) < Date.parse(result.run.startedAt))
+    .filter((r) => r.run.workflowId !== result.run.workflowId && Date.parse(r.run.startedAt) < Date.parse(result.run.startedAt))
     .sort((a, b) => Date.parse(a.run.startedAt) - Date.parse(b.run.startedAt))
     .at(-1);
   return before ? before.evidence?.resultSha256 ?? computeResultHash(before) : null;
@@ -68,57 +73,65 @@ async function seal(result: DrillResult, warnings: string[], opts: WriteOptions)
   return result;
 }
 
-/** Rebuilds <outDir>/index.html and index.json from every stored result.json. */
-export async function writeHistoryIndex(outDir: string): Promise<{ files: string[]; warnings: string[] }> {
-  const { results, warnings } = await scanResults(outDir);
+/** Rebuilds index.html and index.json at the store's root from every stored result.json. */
+export async function writeHistoryIndex(outDir: StoreRef): Promise<{ files: string[]; warnings: string[] }> {
+  const store = storeOf(outDir);
+  const { results, warnings } = await scanResults(store);
   const entries = results.map((s) => historyEntry(s.result, s.relDir));
-  await mkdir(outDir, { recursive: true });
-  const json = join(outDir, 'index.json');
-  const html = join(outDir, 'index.html');
-  await writeAtomic(json, `${JSON.stringify(historyJson(entries), null, 2)}\n`);
-  await writeAtomic(html, renderHistoryHtml(entries));
-  return { files: [html, json], warnings };
+  await store.write('index.json', `${JSON.stringify(historyJson(entries), null, 2)}\n`, JSON_TYPE);
+  await store.write('index.html', renderHistoryHtml(entries), HTML_TYPE);
+  return { files: [store.where('index.html'), store.where('index.json')], warnings };
+}
+
+const JSON_TYPE = 'application/json';
+const HTML_TYPE = 'text/html; charset=utf-8';
+
+/** Chromium prints to a file: print in a scratch folder, then store the bytes. */
+async function pdfInto(store: ReportStore, key: string, html: string): Promise<{ ok: true; file: string } | { ok: false; message: string }> {
+  const tmp = await mkdtemp(join(os.tmpdir(), 'firedrill-pdf-'));
+  try {
+    const pdf = await renderPdf(html, join(tmp, 'report.pdf'));
+    if (!pdf.ok) return pdf;
+    await store.write(key, await readFile(pdf.file), 'application/pdf');
+    return { ok: true, file: store.where(key) };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }
 
 /**
- * Writes <outDir>/<drill>/<workflowId>/{result.json, report.md, report.html, report.pdf} for the
+ * Writes <prefix>/<drill>/<workflowId>/{result.json, report.md, report.html, report.pdf} for the
  * requested formats, then the history index. result.json is always written: it is the source of
  * truth that the history and later comparisons read back.
  */
 export async function writeReports(result: DrillResult, opts: WriteOptions): Promise<WriteOutcome> {
+  const store = storeOf(opts.outDir);
   const formats = new Set(opts.formats ?? REPORT_FORMATS);
   const warnings: string[] = [];
   const files: string[] = [];
-  const sealed = await seal(result, warnings, opts);
-  const dir = runDir(opts.outDir, sealed);
-  await mkdir(dir, { recursive: true });
+  const sealed = await seal(result, warnings, { ...opts, outDir: store });
+  const dir = runKey(sealed, opts.prefix);
   const previous = opts.previous === undefined
-    ? await findPreviousResult(opts.outDir, sealed.drill.name, sealed.run.startedAt)
+    ? await findPreviousResult(store, sealed.drill.name, sealed.run.startedAt)
     : opts.previous;
+  const put = async (name: string, body: string, type: string) => {
+    await store.write(`${dir}/${name}`, body, type);
+    files.push(store.where(`${dir}/${name}`));
+  };
 
-  const jsonFile = join(dir, 'result.json');
-  await writeAtomic(jsonFile, `${JSON.stringify(sealed, null, 2)}\n`);
-  files.push(jsonFile);
-  if (formats.has('md')) {
-    const file = join(dir, 'report.md');
-    await writeAtomic(file, renderMarkdown(sealed, previous));
-    files.push(file);
-  }
+  await put('result.json', `${JSON.stringify(sealed, null, 2)}\n`, JSON_TYPE);
+  if (formats.has('md')) await put('report.md', renderMarkdown(sealed, previous), 'text/markdown; charset=utf-8');
   if (formats.has('html') || formats.has('pdf')) {
     const html = renderHtml(sealed, previous);
-    if (formats.has('html')) {
-      const file = join(dir, 'report.html');
-      await writeAtomic(file, html);
-      files.push(file);
-    }
+    if (formats.has('html')) await put('report.html', html, HTML_TYPE);
     if (formats.has('pdf')) {
-      const pdf = await renderPdf(html, join(dir, 'report.pdf'));
+      const pdf = await pdfInto(store, `${dir}/report.pdf`, html);
       if (pdf.ok) files.push(pdf.file);
       else warnings.push(pdf.message);
     }
   }
-  const index = await writeHistoryIndex(opts.outDir);
+  const index = await writeHistoryIndex(store);
   files.push(...index.files);
   warnings.push(...index.warnings);
-  return { dir, files, warnings };
+  return { dir: store.where(dir), files, warnings };
 }

@@ -24,6 +24,7 @@ import { runName } from './pages/run-parts.js';
 import { renderSchedules } from './pages/schedules.js';
 import { TowerReader } from './reader.js';
 import { readHistory, readReport, storedRunSegments } from './reports.js';
+import type { StoreRef } from '../report/store.js';
 import { readSchedules } from './schedules.js';
 
 // The tower's HTTP surface. Reads are GETs and change nothing; the two actions (approve,
@@ -35,7 +36,8 @@ export interface TowerAppOptions {
   taskQueue: string;
   namespace: string;
   temporalUiUrl?: string;
-  reportDir: string;
+  /** The report store (a directory path is a directory store). */
+  reportDir: StoreRef;
   access: AccessPolicy;
   log: Logger;
   /** Extra origins a browser may post from (the public URL behind a reverse proxy). */

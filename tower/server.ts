@@ -4,6 +4,7 @@ import { connect, type TemporalTarget } from '../client/connection.js';
 import type { Logger } from '../worker/logger.js';
 import { isLoopbackHost, type AccessPolicy } from './auth.js';
 import { createTowerApp } from './routes.js';
+import { storeOf, type StoreRef } from '../report/store.js';
 
 // `firedrill tower`: the web app on one address, with its own Temporal connection. Refuses to
 // listen beyond loopback without a token, before it opens any socket.
@@ -25,7 +26,8 @@ export class TowerConfigError extends Error {}
 export interface TowerOptions {
   temporal: TemporalTarget;
   listen: Listen;
-  reportDir: string;
+  /** The report store (a directory path is a directory store). */
+  reportDir: StoreRef;
   access: AccessPolicy;
   log: Logger;
   origins?: string[];
@@ -61,7 +63,7 @@ export async function startTower(o: TowerOptions): Promise<RunningTower> {
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
-  o.log.info({ listen: url, taskQueue: o.temporal.taskQueue, namespace: o.temporal.namespace, reportDir: o.reportDir, tokenRequired: Boolean(o.access.token) }, 'tower listening');
+  o.log.info({ listen: url, taskQueue: o.temporal.taskQueue, namespace: o.temporal.namespace, reports: storeOf(o.reportDir).where(''), tokenRequired: Boolean(o.access.token) }, 'tower listening');
   return {
     url,
     async close() {

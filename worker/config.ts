@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { TemporalSecurity } from '../client/connection.js';
 import { tryParseDuration } from '../drills/schema/duration.js';
+import { reportStoreFromEnv } from '../report/store-config.js';
 
 // Environment configuration, parsed once and strictly at the edge. A bad value names the
 // variable instead of surfacing later as a connection error.
@@ -39,6 +40,11 @@ const envSchema = z.object({
   FIREDRILL_TASK_QUEUE: z.string().min(1).default('firedrill'),
   KUBECONFIG: z.string().optional(),
   FIREDRILL_REPORT_DIR: z.string().min(1).optional(),
+  /** The report store: s3://bucket[/prefix], dir:/path or a path (report/store-config.ts). */
+  FIREDRILL_REPORT_STORE: z.string().min(1).optional(),
+  /** An S3-compatible server's URL (SeaweedFS, MinIO, Ceph); unset, AWS S3 itself. */
+  FIREDRILL_S3_ENDPOINT: z.string().url().optional(),
+  AWS_REGION: z.string().min(1).optional(),
   FIREDRILL_TEMPORAL_UI: z.string().url().optional(),
   FIREDRILL_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Node the worker runs on (set from the downward API in deploy/): plan refuses to drill it away. */
@@ -55,6 +61,11 @@ export type Config = z.infer<typeof envSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.superRefine((c, ctx) => {
+    try {
+      reportStoreFromEnv(c);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: [c.FIREDRILL_REPORT_STORE ? 'FIREDRILL_REPORT_STORE' : 'FIREDRILL_REPORT_DIR'], message: (err as Error).message });
+    }
     if (Boolean(c.TEMPORAL_TLS_CERT) !== Boolean(c.TEMPORAL_TLS_KEY)) {
       ctx.addIssue({ code: 'custom', path: [c.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'], message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: set both or neither' });
     }

@@ -8,6 +8,7 @@ import { loadWorkflowBundle } from './bundle.js';
 import { kubeConfigs } from './kube.js';
 import { keyFingerprint, signingKeyFrom } from '../report/evidence.js';
 import { findChromium } from '../report/pdf.js';
+import { reportStoreFromEnv } from '../report/store-config.js';
 import type { Logger } from './logger.js';
 
 // The composition root: the one place that builds real clients (Temporal, Kubernetes) and
@@ -73,11 +74,12 @@ export async function createDrillWorker(config: Config, log: Logger, opts: { kub
     throw (await explainConnectError(err, config.TEMPORAL_ADDRESS, security)) ?? err;
   }
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const reportStore = reportStoreFromEnv(config);
   const activities = withStartDelays(createActivities({
     kubeFor: kubeConfigs(opts.kubeconfig ?? config.KUBECONFIG),
     log,
     temporal: client,
-    reportDir: config.FIREDRILL_REPORT_DIR,
+    reportStore,
     workerNode: config.FIREDRILL_NODE_NAME,
   }), config.FIREDRILL_TEST_ACTIVITY_DELAY, log);
   const worker = await Worker.create({
@@ -99,6 +101,7 @@ export async function createDrillWorker(config: Config, log: Logger, opts: { kub
     ? `PDF reports available (Chromium at ${pdf.path})`
     : `PDF reports unavailable: no Chromium at ${pdf.path} (install it or set FIREDRILL_CHROMIUM); the other formats are written`);
   const signing = signingKeyFrom(process.env);
+  log.info({ reportStore: reportStore.where('') }, `reports are written to ${reportStore.where('')}`);
   log.info({ signed: Boolean(signing) }, signing ? `results are signed (ed25519 key ${keyFingerprint(signing)})` : 'results are not signed (no FIREDRILL_SIGNING_KEY)');
   return {
     worker,

@@ -10,6 +10,7 @@ import { applySiteWorkloads, siteClients, siteTruthLines, SITE_DRILL, startSiteS
 import { loadDrillFile } from '../../drills/load.js';
 import { formatProblem } from '../../drills/positions.js';
 import { startSimulator } from '../../simulator/server.js';
+import { runDir } from '../../report/store.js';
 import { loadConfig } from '../../worker/config.js';
 import { createLogger } from '../../worker/logger.js';
 import { createDrillWorker } from '../../worker/worker.js';
@@ -65,14 +66,16 @@ export function registerDemo(program: Command): void {
           progress(`drill started: ${handle.workflowId} (watch it in the Temporal UI)`);
           return followDrill(handle, (e) => printEntry(e, false));
         });
-        const dir = path.join(process.env.FIREDRILL_REPORT_DIR ?? loaded.spec.report.outDir, result.drill.name, result.run.workflowId);
+        // The demo's worker writes to a directory store: FIREDRILL_REPORT_DIR, else ./reports.
+        const root = process.env.FIREDRILL_REPORT_DIR ?? 'reports';
+        const dir = runDir(root, result, loaded.spec.report.outDir);
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
           process.stdout.write(`\n${summaryLines(result).join('\n')}\n`);
           if (sites) process.stdout.write(`\n${(await siteTruthLines(sim.url, result.run.startedAt, result.restore?.endedAt)).join('\n')}\n`);
           // Name what is really there: the PDF is only written where Chromium is.
           const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => !f.endsWith('.tmp')).sort();
-          process.stdout.write(`\nreport: ${dir}/ (${files.join(', ') || 'nothing written: see the journal'}); history: ${path.dirname(path.dirname(dir))}/index.html\n`);
+          process.stdout.write(`\nreport: ${dir}/ (${files.join(', ') || 'nothing written: see the journal'}); history: ${path.join(root, 'index.html')}\n`);
           if (result.run.temporalUiUrl) process.stdout.write(`history of the run in Temporal: ${result.run.temporalUiUrl}\n`);
           process.stdout.write('the stack keeps running: `firedrill dev down` stops it\n');
         }

@@ -9,20 +9,21 @@ import { abortRun, approvalStatementOf, approveRun, startDrill, terminateRun } f
 import { startGameDay } from '../../client/gamedays.js';
 import { runStatus } from '../../client/status.js';
 import { noWorkerWarning } from '../../client/workers.js';
-import { runDir } from '../../report/store.js';
+import { runKey } from '../../report/store.js';
+import { reportStoreFromEnv } from '../../report/store-config.js';
 import type { DrillResult } from '../../report/result.js';
 import type { GameDayResult } from '../../report/gameday-result.js';
 import { resolveConfig, temporalTarget } from '../env.js';
 import { UsageError } from '../errors.js';
 import { followInTerminal, printEntry } from '../follow.js';
-import { CONTROL_EXITS, TEMPORAL_ENV, withHelp } from '../help.js';
+import { CONTROL_EXITS, REPORT_STORE_ENV, TEMPORAL_ENV, withHelp } from '../help.js';
 import { identity } from '../identity.js';
 import { exitCodeFor, gameDayExitCode, gameDaySummaryLines, summaryLines } from '../summary.js';
 
 /** Where to look next: the report folder the workers write to and the run in the Temporal UI. */
 function whereLines(r: DrillResult): string[] {
   return [
-    `report:  ${runDir(process.env.FIREDRILL_REPORT_DIR ?? 'reports', r)}/ (written by the worker)`,
+    `report:  ${reportStoreFromEnv().where(runKey(r))}/ (written by the worker, under the drill's report.outDir if it names one)`,
     ...(r.run.temporalUiUrl ? [`history: ${r.run.temporalUiUrl}`] : []),
   ];
 }
@@ -109,7 +110,7 @@ export function registerRun(program: Command): void {
       }
     });
   withHelp(run, {
-    environment: [...TEMPORAL_ENV, 'FIREDRILL_TEMPORAL_UI', 'FIREDRILL_IDENTITY', 'FIREDRILL_REPORT_DIR', 'FIREDRILL_SIMULATOR_URL'],
+    environment: [...TEMPORAL_ENV, 'FIREDRILL_TEMPORAL_UI', 'FIREDRILL_IDENTITY', ...REPORT_STORE_ENV, 'FIREDRILL_SIMULATOR_URL'],
     exitCodes: [
       [0, 'without --follow: started; with --follow: every objective met'],
       [1, 'with --follow: objectives missed or inconclusive'],
@@ -157,7 +158,7 @@ export function registerControl(program: Command): void {
       const { client, close } = await connect(target);
       try {
         if (opts.follow) {
-          const st = await runStatus(client, runId, { reportDir: process.env.FIREDRILL_REPORT_DIR });
+          const st = await runStatus(client, runId, { reportDir: reportStoreFromEnv() });
           if (st.workflowStatus === 'RUNNING') {
             await warnIfNoWorker(client, st.taskQueue);
             await followAndReport(client, runId, Boolean(opts.json));
@@ -168,7 +169,7 @@ export function registerControl(program: Command): void {
           else printStatus(st);
           return;
         }
-        const st = await runStatus(client, runId, { reportDir: process.env.FIREDRILL_REPORT_DIR });
+        const st = await runStatus(client, runId, { reportDir: reportStoreFromEnv() });
         if (opts.json) process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
         else printStatus(st);
       } finally {
@@ -176,7 +177,7 @@ export function registerControl(program: Command): void {
       }
     });
   withHelp(status, {
-    environment: [...TEMPORAL_ENV, 'FIREDRILL_REPORT_DIR', 'FIREDRILL_IDENTITY'],
+    environment: [...TEMPORAL_ENV, ...REPORT_STORE_ENV, 'FIREDRILL_IDENTITY'],
     exitCodes: [
       [0, 'the status was printed (with --follow: the run ended with every objective met, or you detached)'],
       [1, 'with --follow: objectives missed or inconclusive'],

@@ -4,12 +4,13 @@ import { DEFAULT_LISTEN, parseListen, startTower, TowerConfigError } from '../..
 import { createLogger } from '../../worker/logger.js';
 import { resolveConfig, temporalTarget } from '../env.js';
 import { UsageError } from '../errors.js';
-import { TEMPORAL_ENV, withHelp } from '../help.js';
+import { REPORT_STORE_ENV, TEMPORAL_ENV, withHelp } from '../help.js';
+import { reportStoreFromEnv } from '../../report/store-config.js';
 import { identity } from '../identity.js';
 
 export function registerTower(program: Command): void {
   withHelp(program.command('tower'), {
-    environment: [...TEMPORAL_ENV, 'FIREDRILL_TEMPORAL_UI', 'FIREDRILL_REPORT_DIR', 'FIREDRILL_IDENTITY', 'FIREDRILL_TOWER_TOKEN', 'FIREDRILL_LOG_LEVEL'],
+    environment: [...TEMPORAL_ENV, 'FIREDRILL_TEMPORAL_UI', ...REPORT_STORE_ENV, 'FIREDRILL_IDENTITY', 'FIREDRILL_TOWER_TOKEN', 'FIREDRILL_LOG_LEVEL'],
     exitCodes: [[0, 'stopped by Ctrl-C or SIGTERM'], [2, 'error: bad --listen, off loopback without a token, port in use, Temporal unreachable']],
     examples: ['firedrill tower', 'FIREDRILL_TOWER_TOKEN=$(cat /run/secrets/tower) firedrill tower --listen 0.0.0.0:8740'],
   })
@@ -35,7 +36,7 @@ export function registerTower(program: Command): void {
         tower = await startTower({
           temporal: temporalTarget(config),
           listen,
-          reportDir: config.FIREDRILL_REPORT_DIR ?? 'reports',
+          reportDir: reportStoreFromEnv(config),
           access: { ...(token ? { token } : {}), ...(opts.identityHeader ? { identityHeader: opts.identityHeader.toLowerCase() } : {}), defaultIdentity: identity() },
           log,
           ...(opts.origin ? { origins: opts.origin } : {}),

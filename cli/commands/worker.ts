@@ -4,7 +4,7 @@ import { createLogger } from '../../worker/logger.js';
 import { createDrillWorker } from '../../worker/worker.js';
 import { janitorWorkflowType } from '../../workflows/contract.js';
 import { resolveConfig } from '../env.js';
-import { TEMPORAL_ENV, withHelp } from '../help.js';
+import { REPORT_STORE_ENV, TEMPORAL_ENV, withHelp } from '../help.js';
 
 export const JANITOR_SCHEDULE_ID = 'firedrill-janitor';
 
@@ -37,7 +37,7 @@ export function registerWorker(program: Command): void {
       await dw.close();
     });
   withHelp(worker, {
-    environment: [...TEMPORAL_ENV, 'KUBECONFIG', 'FIREDRILL_REPORT_DIR', 'FIREDRILL_LOG_LEVEL', 'FIREDRILL_NODE_NAME', 'FIREDRILL_CHROMIUM', 'FIREDRILL_SIGNING_KEY', 'FIREDRILL_POLICY_FILE', 'FIREDRILL_PROBE_*'],
+    environment: [...TEMPORAL_ENV, 'KUBECONFIG', ...REPORT_STORE_ENV, 'FIREDRILL_LOG_LEVEL', 'FIREDRILL_NODE_NAME', 'FIREDRILL_CHROMIUM', 'FIREDRILL_SIGNING_KEY', 'FIREDRILL_POLICY_FILE', 'FIREDRILL_PROBE_*'],
     exitCodes: [[0, 'stopped by SIGINT or SIGTERM after finishing its current tasks'], [2, 'error: bad configuration, Temporal unreachable']],
     examples: ['firedrill worker', 'FIREDRILL_TASK_QUEUE=drills-zone-b firedrill worker --no-janitor-schedule'],
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storeKeyProblem } from '../../report/store-key.js';
 import { envVarName } from './names.js';
 
 const formatSchema = z.enum(['json', 'md', 'html', 'pdf']);
@@ -26,6 +27,10 @@ export const reportSchema = z.strictObject({
       });
     })
     .default((): ReportFormat[] => ['json', 'md', 'html']),
-  outDir: z.string().trim().min(1, { message: 'outDir must not be empty' }).default('reports'),
+  // A key under the worker's report store (FIREDRILL_REPORT_STORE), never a path on the worker.
+  outDir: z.string().superRefine((key, ctx) => {
+    const problem = storeKeyProblem(key);
+    if (problem) ctx.addIssue({ code: 'custom', message: `outDir is a key under the report store: it ${problem}` });
+  }).optional(),
   webhook: webhookSchema.optional(),
 });

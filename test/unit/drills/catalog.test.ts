@@ -134,7 +134,7 @@ describe('pangyo-zone-loss (the demo drill)', () => {
       allowMonitoringInTarget: false,
       monitoring: [],
     });
-    expect(spec.report).toEqual({ formats: ['json', 'md', 'html', 'pdf'], outDir: 'reports' });
+    expect(spec.report).toEqual({ formats: ['json', 'md', 'html', 'pdf'] });
     expect(spec.schedule).toBeUndefined();
   });
 });

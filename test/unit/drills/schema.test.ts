@@ -40,7 +40,8 @@ describe('drillSpecSchema', () => {
         allowMonitoringInTarget: false,
         monitoring: [],
       },
-      report: { formats: ['json', 'md', 'html'], outDir: 'reports' },
+      // No outDir: reports go to the report store's root.
+      report: { formats: ['json', 'md', 'html'] },
     });
   });
 
