@@ -151,4 +151,29 @@ describe('marks and nodes others change during a drill', () => {
     expect(firedrillMeta(nj)).toEqual([]);
     expect(journalOf(r)).toMatch(new RegExp(`1 node\\(s\\) joined the target during the drill and were not faulted: ${joined}`));
   });
+
+  it('with fault.includeNewNodes, a node that joins the target during the hold is faulted within seconds and restored with the others', async () => {
+    const set = await nodesOf(2);
+    const joined = `${set.names[0]}-late`;
+    const spec = await specFor(set, { fault: { mode: 'power-loss', includeNewNodes: true } });
+    const handle = await startDrill(w.client, w.target, spec.spec, spec.sha256, { approvedBy: 'integration-test' });
+    await waitForPhase(handle, 'hold');
+    await set.add(joined);
+    // Faulted during the hold, with this run's mark and taint, like the planned nodes.
+    const during = await eventually(`${joined} faulted`, async () => {
+      const n = await core.readNode({ name: joined });
+      return n.metadata?.labels?.[RUN_LABEL] === handle.firstExecutionRunId && n.spec?.taints?.some((t) => t.key === TAINT_KEY) ? n : undefined;
+    }, 20_000);
+    expect(during.spec?.unschedulable).toBe(true);
+    const r = (await handle.result()) as DrillResult;
+
+    expect(r.outcome, r.outcomeReason).toBe('passed');
+    const after = await core.readNode({ name: joined });
+    expect(after.spec?.unschedulable).toBeFalsy();
+    expect(after.spec?.taints?.some((t) => t.key === TAINT_KEY)).toBe(false);
+    expect(firedrillMeta(after)).toEqual([]);
+    expect(r.injection?.nodes.find((n) => n.name === joined)).toMatchObject({ actions: ['cordon', 'taint'], restored: true });
+    expect(journalOf(r)).toMatch(new RegExp(`1 node\\(s\\) joined the target during the hold and were faulted too \\(fault.includeNewNodes\\): ${joined}`));
+    expect(journalOf(r)).not.toMatch(/were not faulted/);
+  });
 });
