@@ -4,7 +4,7 @@ import { run, which } from './exec.js';
 import { StackError } from './errors.js';
 import { withLock } from './lock.js';
 import { cacheRoot, projectRoot } from './paths.js';
-import { ETCD_VERSION, KUBE_VERSION, KWOK_VERSION, TEMPORAL_CLI_VERSION, TEMPORAL_SERVER_VERSION } from './versions.js';
+import { ETCD_VERSION, KUBE_VERSION, KWOK_VERSION, SEAWEEDFS_VERSION, TEMPORAL_CLI_VERSION, TEMPORAL_SERVER_VERSION } from './versions.js';
 
 export type Progress = (message: string) => void;
 
@@ -288,4 +288,22 @@ export async function ensureTemporalServer(progress: Progress): Promise<Temporal
     await fs.writeFile(path.join(binDir, 'postgresql-schema.json'), JSON.stringify(schema));
   }, progress);
   return { server: entry['temporal-server'] as string, sqlTool: entry['temporal-sql-tool'] as string, schemaFile: entry['postgresql-schema.json'] as string };
+}
+
+/** SeaweedFS's `weed` (an S3-compatible server), for the bucket report store's tests. */
+export async function ensureSeaweedfs(progress: Progress): Promise<string> {
+  const explicit = await fromEnv('FIREDRILL_WEED_BIN');
+  if (explicit) return explicit;
+  const entry = await ensureEntry('seaweedfs', SEAWEEDFS_VERSION, ['weed'], async (binDir) => {
+    const go = await requireGo('SeaweedFS', 'FIREDRILL_WEED_BIN');
+    const mod = 'github.com/seaweedfs/seaweedfs';
+    // Its go.mod has a replace directive, which `go install module@version` refuses: build it
+    // as the main module, in its own source tree, with its own go.sum.
+    const dl = await run(go, ['mod', 'download', '-json', `${mod}@${SEAWEEDFS_VERSION}`], { cwd: cacheRoot() });
+    const moduleDir = (JSON.parse(dl.stdout) as { Dir?: string }).Dir;
+    if (!moduleDir) throw new StackError(`could not download the SeaweedFS ${SEAWEEDFS_VERSION} module source: ${dl.stderr}`);
+    await goBuild(go, ['build', '-trimpath', '-ldflags=-s -w', '-o', path.join(binDir, 'weed'), './weed'],
+      moduleDir, `SeaweedFS ${SEAWEEDFS_VERSION}`, progress, { GOFLAGS: '-mod=readonly -buildvcs=false' });
+  }, progress);
+  return entry.weed as string;
 }

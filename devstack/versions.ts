@@ -11,3 +11,8 @@ export const ETCD_VERSION = 'v3.6.16';
  * go.temporal.io/auto-scaled-workers the proxy refuses; v1.31.5 and v1.32.2 need Go 1.26.10).
  */
 export const TEMPORAL_SERVER_VERSION = 'v1.32.1';
+/**
+ * SeaweedFS, the S3-compatible server the report store's bucket test runs against (`weed`). The
+ * module publishes no tagged Go version, so it is pinned by pseudo-version.
+ */
+export const SEAWEEDFS_VERSION = 'v0.0.0-20261109003541-7506e5f91cd6';
