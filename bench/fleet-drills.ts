@@ -79,6 +79,7 @@ export interface DrillFigures {
   /** When the history began, and its first workflow task started (epoch ms). */
   firstEventMs: number | null;
   firstWorkflowTaskStartedMs: number | null;
+  firstActivityStartedMs: number | null;
 }
 
 async function protoSize(history: unknown): Promise<number | null> {
@@ -112,6 +113,7 @@ export async function drillFigures(client: Client, workflowId: string, result: D
     observations: cov.reduce((n, c) => n + c.observations, 0),
     firstEventMs: lat.firstEventMs,
     firstWorkflowTaskStartedMs: lat.firstWorkflowTaskStartedMs,
+    firstActivityStartedMs: lat.firstActivityStartedMs,
   };
 }
 
@@ -124,6 +126,8 @@ export interface ScheduleFire {
   workflowStartedLateMs: number | null;
   /** The drill it starts (its child) had its first workflow task started, after the scheduled time. */
   drillStartedLateMs: number | null;
+  /** Its first activity (preflight) started, after the scheduled time: waiting for a worker's activity slot shows here. */
+  drillFirstActivityLateMs: number | null;
   drill: DrillFigures | null;
 }
 
@@ -170,6 +174,7 @@ export async function scheduleOnce(client: Client, taskQueue: string, yaml: stri
         takenLateMs: action.takenAt.getTime() - scheduled,
         workflowStartedLateMs: parent.firstWorkflowTaskStartedMs === null ? null : parent.firstWorkflowTaskStartedMs - scheduled,
         drillStartedLateMs: drill?.firstWorkflowTaskStartedMs == null ? null : drill.firstWorkflowTaskStartedMs - scheduled,
+        drillFirstActivityLateMs: drill?.firstActivityStartedMs == null ? null : drill.firstActivityStartedMs - scheduled,
         drill,
       };
     },

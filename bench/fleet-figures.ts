@@ -51,6 +51,8 @@ export interface TaskLatency {
   firstEventMs: number | null;
   /** The first workflow task started: when a worker first ran the workflow. */
   firstWorkflowTaskStartedMs: number | null;
+  /** The first activity started (preflight, for a drill): when a worker first did its work. */
+  firstActivityStartedMs: number | null;
 }
 
 const id = (v: { toString(): string } | number | null | undefined) => (v === null || v === undefined ? '' : String(v));
@@ -58,7 +60,7 @@ const id = (v: { toString(): string } | number | null | undefined) => (v === nul
 /** Schedule-to-start latency of every workflow and activity task in a history. */
 export function taskLatency(events: readonly HistoryEvent[]): TaskLatency {
   const scheduled = new Map<string, number>();
-  const out: TaskLatency = { workflowTaskMs: [], activityTaskMs: [], firstEventMs: null, firstWorkflowTaskStartedMs: null };
+  const out: TaskLatency = { workflowTaskMs: [], activityTaskMs: [], firstEventMs: null, firstWorkflowTaskStartedMs: null, firstActivityStartedMs: null };
   for (const e of events) {
     const at = e.eventTime ? tsMs(e.eventTime) : NaN;
     if (out.firstEventMs === null && Number.isFinite(at)) out.firstEventMs = at;
@@ -69,6 +71,7 @@ export function taskLatency(events: readonly HistoryEvent[]): TaskLatency {
       if (s !== undefined) out.workflowTaskMs.push(at - s);
     }
     if (e.eventType === ACTIVITY_TASK_STARTED) {
+      if (out.firstActivityStartedMs === null || at < out.firstActivityStartedMs) out.firstActivityStartedMs = at;
       const s = scheduled.get(id(e.activityTaskStartedEventAttributes?.scheduledEventId));
       if (s !== undefined) out.activityTaskMs.push(at - s);
     }
@@ -143,7 +146,7 @@ export interface Health {
   workflowTaskP95Ms: number | null;
   activityTaskMaxMs: number | null;
   cpuCores: number;
-  /** Schedule fire → the scheduled drill's first workflow task. */
+  /** Schedule fire → the scheduled drill's first activity (its first workflow task when it has none). */
   scheduleLatenessMs: number | null;
 }
 

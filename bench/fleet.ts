@@ -45,7 +45,7 @@ export interface FleetParams {
 
 export const FLEET_SIZES: Record<FleetSize, FleetParams> = {
   quick: { drills: [1, 5], holdSeconds: 30, nodesPerZone: 52, nodesPerPool: 3, scheduleAfterSeconds: 10, secondWorker: true },
-  full: { drills: [1, 10, 50], holdSeconds: 60, nodesPerZone: 52, nodesPerPool: 3, scheduleAfterSeconds: 15, secondWorker: true },
+  full: { drills: [1, 10, 25, 40, 50], holdSeconds: 60, nodesPerZone: 52, nodesPerPool: 3, scheduleAfterSeconds: 15, secondWorker: true },
 };
 
 /** The fleet's stack: its own port block (below the ephemeral range) and state directory. */
@@ -207,7 +207,8 @@ async function round(ctx: Ctx, n: number, workers: BenchWorker[], open: Set<Work
     outcomes,
     schedule: {
       scheduleId: sched.scheduleId, scheduledAt: sched.scheduledAt, takenLateMs: sched.takenLateMs,
-      workflowStartedLateMs: sched.workflowStartedLateMs, drillStartedLateMs: sched.drillStartedLateMs, drillOutcome: sched.drill?.outcome ?? null,
+      workflowStartedLateMs: sched.workflowStartedLateMs, drillStartedLateMs: sched.drillStartedLateMs,
+      drillFirstActivityLateMs: sched.drillFirstActivityLateMs, drillOutcome: sched.drill?.outcome ?? null,
     },
     rows: { ...rows, seconds: Math.round(rowsSeconds), idleRowsPerSecond: ctx.idleRowsPerSecond },
     overload: [],
@@ -215,7 +216,7 @@ async function round(ctx: Ctx, n: number, workers: BenchWorker[], open: Set<Work
   };
   out.overload = overload({
     drills: concurrent, workers: workers.length, passed, worstCoverage: out.probes.worstCoverage, longestGapMs: out.probes.longestGapMs,
-    workflowTaskP95Ms: wfLat.p95, activityTaskMaxMs: actLat.max, cpuCores: figures.cpuCores, scheduleLatenessMs: sched.drillStartedLateMs,
+    workflowTaskP95Ms: wfLat.p95, activityTaskMaxMs: actLat.max, cpuCores: figures.cpuCores, scheduleLatenessMs: sched.drillFirstActivityLateMs ?? sched.drillStartedLateMs,
   });
   progress(`  ${formatRound(out)}`);
   return out;
@@ -225,7 +226,7 @@ export function formatRound(r: FleetRound): string {
   const f = r.figures;
   return `${r.manualDrills}+1 drills, ${r.workers.length} worker(s): ${r.wallSeconds} s; worker CPU ${f.cpuSecondsTotal} s (${f.cpuSecondsPerDrill} s/drill, ${f.cpuCores} cores), `
     + `peak RSS ${f.peakRssMb} MB (+${f.rssGrowthPerDrillMb} MB/drill); history ${r.history.eventsPerDrill.mean} events, ${r.history.protoBytesPerDrill.mean} B/drill; `
-    + `workflow task start p95 ${r.workflowTaskLatencyMs.p95} ms, activity start max ${r.activityTaskLatencyMs.max} ms; schedule: taken +${r.schedule.takenLateMs} ms, drill started +${r.schedule.drillStartedLateMs} ms; `
+    + `workflow task start p95 ${r.workflowTaskLatencyMs.p95} ms, activity start max ${r.activityTaskLatencyMs.max} ms; schedule: taken +${r.schedule.takenLateMs} ms, drill started +${r.schedule.drillStartedLateMs} ms, its first activity +${r.schedule.drillFirstActivityLateMs} ms; `
     + `rows ${f.rowsWrittenPerDrill}/drill (${f.rowsWrittenPerDrillNet} net of idle); machine ${r.machineBusyCores} cores busy; outcomes ${JSON.stringify(r.outcomes)}`
     + `${r.overload.length ? `; OVERLOAD: ${r.overload.join('; ')}` : ''}`;
 }

@@ -23,7 +23,7 @@ describe('fleet figures', () => {
       { eventId: 5, eventType: 10, eventTime: ts(1100) },
       { eventId: 6, eventType: 11, eventTime: ts(1350), activityTaskStartedEventAttributes: { scheduledEventId: 5 } },
     ];
-    expect(taskLatency(events)).toEqual({ workflowTaskMs: [40], activityTaskMs: [250], firstEventMs: 1000, firstWorkflowTaskStartedMs: 1040 });
+    expect(taskLatency(events)).toEqual({ workflowTaskMs: [40], activityTaskMs: [250], firstEventMs: 1000, firstWorkflowTaskStartedMs: 1040, firstActivityStartedMs: 1350 });
   });
 
   it('divides a round by its drills and takes the idle writes off', () => {
