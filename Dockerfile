@@ -22,6 +22,9 @@ COPY simulator ./simulator
 COPY tower ./tower
 COPY worker ./worker
 COPY workflows ./workflows
+# The report store's mount point, owned by the worker's user: a new named volume mounted
+# here (docker-compose.yml) takes this ownership.
+RUN mkdir /reports && chown node:node /reports
 USER node
 ENTRYPOINT ["node", "bin/firedrill.js"]
 CMD ["worker"]

@@ -15,6 +15,7 @@ import { catalogContexts } from './janitor-contexts.js';
 import type { ActivityDeps } from './deps.js';
 import { verifyApproval, type VerifyApprovalInput, type VerifyApprovalResult } from './approvals.js';
 import { createGameDayActivities } from './gameday-report.js';
+import { createLeaseActivities } from './lease.js';
 import { createNotifier, type NotifyEvent } from './notify.js';
 import { checkPolicy, loadPolicy, type PolicyViolation } from './policy.js';
 import { createObserve, type ObserveInput } from './probes/observe.js';
@@ -229,6 +230,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     ...createGameDayActivities(deps),
+    ...createLeaseActivities(deps),
   };
 }
 
@@ -237,6 +239,7 @@ export type { ActivityDeps } from './deps.js';
 export type { InjectInput, InjectResult } from './faults/inject.js';
 export type { RestoreResult, MarkedRun, MarkScan, MarkProblem, RestoreInput } from './faults/restore.js';
 export type { ObserveInput, ObserveResult, RpoReadback } from './probes/observe.js';
+export type { LeaseInput, LeaseResult } from './lease.js';
 
 /** The worker's report store: the one it was given, else the directory store (./reports by default). */
 export function reportStoreOf(deps: Pick<ActivityDeps, 'reportStore' | 'reportDir'>): ReportStore {

@@ -1,4 +1,4 @@
-import { ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, proxyActivities, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { DrillResult } from '../report/result.js';
 import { assembleResult } from './assemble.js';
@@ -6,18 +6,31 @@ import {
   abortSignal, approveSignal, drillSearchAttributes, scheduledStatusQuery,
   type AbortSignal, type ApproveSignal, type DrillInput, type ScheduledDrillInput, type ScheduledStatus,
 } from './contract.js';
-import { drillWorkflow } from './drill.js';
+import type { DrillSpec } from '../drills/schema/index.js';
+import { activeBlackout, blackoutMeeting, type Blackout } from './blackouts.js';
+import { baselineWindowMs, drillWorkflow } from './drill.js';
 import { Journal } from './journal.js';
 
 // What a Temporal Schedule starts: the blackout check, then the drill as a child workflow. The
 // drill itself is untouched (wrapped, not changed), so a scheduled run behaves exactly like a
 // manual one, approval included: with nobody at the console it waits for an approve signal.
+// A run is skipped inside a window, and also when a window starts before the fault could be
+// over (the approval wait, baseline and maxDuration at their longest): it does not start rather
+// than be cut short at the window's start, so nothing changes in a freeze and no drill reports
+// a recovery it was not allowed to finish. The drill checks again just before it injects.
 
-export interface Blackout { name: string; start: string; end: string }
+export { activeBlackout, type Blackout } from './blackouts.js';
 
-/** The blackout window containing `at` (start inclusive, end exclusive), if any. Pure. */
-export function activeBlackout(blackouts: readonly Blackout[], at: number): Blackout | undefined {
-  return blackouts.find((b) => at >= Date.parse(b.start) && at < Date.parse(b.end));
+/** Preflight and the calls between phases, on top of the approval wait, baseline and fault. */
+const PRE_INJECT_MARGIN_MS = 60_000;
+
+/**
+ * The latest a run started at `at` could still be injecting or holding: every wait before the
+ * fault at its longest, then timing.maxDuration (the fault's cap). Restore starts by then.
+ */
+export function latestFaultEnd(spec: DrillSpec, at: number): number {
+  const approval = spec.approval.required ? spec.approval.timeout : 0;
+  return at + approval + baselineWindowMs(spec) + PRE_INJECT_MARGIN_MS + spec.timing.maxDuration;
 }
 
 const report = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } });
@@ -41,11 +54,20 @@ export async function scheduledDrillWorkflow(input: ScheduledDrillInput): Promis
   setHandler(abortSignal, (s) => forward(['abort', s]));
 
   // Workflow time (deterministic), i.e. when the schedule started this run.
-  const blackout = activeBlackout(spec.schedule?.blackouts ?? [], new Date().getTime());
+  const at = new Date().getTime();
+  const blackouts = spec.schedule?.blackouts ?? [];
+  let blackout: Blackout | undefined = activeBlackout(blackouts, at);
+  let why = '';
+  // Runs recorded before the whole-run rule replay the check of the start time alone.
+  if (!blackout && patched('blackout-whole-run')) {
+    const until = latestFaultEnd(spec, at);
+    blackout = blackoutMeeting(blackouts, at, until);
+    if (blackout) why = `it starts before the fault could be over (by ${new Date(until).toISOString()}: approval wait, baseline and timing.maxDuration at their longest)`;
+  }
   if (blackout) {
     const journal = new Journal();
-    const reason = `skipped: blackout ${blackout.name}`;
-    journal.add('info', `${reason} (${blackout.start} to ${blackout.end}): nothing was changed`);
+    const reason = `skipped: blackout ${blackout.name}${why ? ' would start during the fault' : ''}`;
+    journal.add('info', `${reason} (${blackout.start} to ${blackout.end})${why ? `: ${why}` : ''}: nothing was changed`);
     journal.enter('report');
     const result = assembleResult({
       input: { spec, specSha256: input.specSha256, trigger: 'schedule', firedrillVersion: input.firedrillVersion, ...(input.temporalUiUrl ? { temporalUiUrl: input.temporalUiUrl } : {}) },

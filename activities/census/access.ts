@@ -9,7 +9,8 @@ import { serverMessage } from './snapshot.js';
 // The census proves the list permissions by listing; what a drill does later (patch nodes,
 // evict pods, read the watched workloads) is asked of the API server up front with
 // SelfSubjectAccessReviews, so missing RBAC fails the drill before anything is changed instead
-// of halfway through an injection.
+// of halfway through an injection. The target lease's access (leaseAccess) is asked the same way
+// when the lease is taken, still before anything is changed.
 
 export interface Access {
   verb: string;
@@ -51,6 +52,15 @@ export function requiredAccess(mode: FaultMode, workloads: WorkloadRef[]): Acces
     out.push(a);
   }
   return out;
+}
+
+/** What the target lease needs in its namespace: read, take, renew, list the others and release. */
+export function leaseAccess(namespace: string): Access[] {
+  const why: Record<string, string> = {
+    get: 'read the target\'s lease', list: 'find overlapping drills\' leases', create: 'take the target\'s lease',
+    update: 'renew the lease or take over an expired one', delete: 'release the lease after restore',
+  };
+  return Object.entries(why).map(([verb, w]) => ({ verb, group: 'coordination.k8s.io', resource: 'leases', namespace, why: w }));
 }
 
 /**

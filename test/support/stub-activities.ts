@@ -2,6 +2,7 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import type {
   Activities, InjectInput, InjectResult, ObserveInput, ObserveResult, PreflightResult, RestoreResult,
 } from '../../activities/index.js';
+import { holderIdentity, leaseTarget, targetsOverlap, type LeaseHolder } from '../../activities/lease-rules.js';
 
 // Stand-ins for the activities, for workflow tests that need no cluster: every call is recorded
 // (name, input, order) and answered by a default that describes a healthy drill, unless the test
@@ -183,6 +184,10 @@ export function stubActivities(overrides: ActivityOverrides | ((defaults: Activi
     .filter((c): c is Call<'injectFault'> => c.name === 'injectFault' && (c.input as InjectInput).runId === runId)
     .flatMap((c) => c.input.nodes);
 
+  // The target leases, as one cluster would keep them: one per target, refused on overlap.
+  const leases = new Map<string, LeaseHolder & { expiresAt: number }>();
+  const leaseKey = (t: LeaseHolder['target']) => JSON.stringify(t);
+
   const defaults: Activities = {
     preflight: async () => preflightResult(),
     observe: async (input) => (input.mode === 'hold' ? holdUntilCancelled(input) : healthyObservation(input)),
@@ -203,6 +208,24 @@ export function stubActivities(overrides: ActivityOverrides | ((defaults: Activi
     writeReport: async (input) => ({ dir: `reports/${input.result.drill.name}/${input.result.run.workflowId}`, files: [], warnings: [] }),
     notify: async () => undefined,
     writeGameDayReport: async (input) => ({ dir: `reports/${input.result.day.name}/${input.result.run.workflowId}`, files: [] }),
+    acquireLease: async (input) => {
+      const me: LeaseHolder = { workflowId: input.workflowId, runId: input.runId, drill: input.drill, target: leaseTarget(input.target), nodes: input.nodes };
+      const now = Date.now();
+      for (const [key, h] of leases) {
+        if (h.expiresAt <= now || holderIdentity(h) === holderIdentity(me) || !targetsOverlap(me, h)) continue;
+        return { ok: false, lease: `firedrill/stub-${key}`, holder: { workflowId: h.workflowId, runId: h.runId, drill: h.drill, target: h.target }, expiresAt: new Date(h.expiresAt).toISOString() };
+      }
+      const expiresAt = now + input.durationMs;
+      leases.set(leaseKey(me.target), { ...me, expiresAt });
+      return { ok: true, lease: `firedrill/stub-${leaseKey(me.target)}`, expiresAt: new Date(expiresAt).toISOString() };
+    },
+    releaseLease: async (input) => {
+      const key = leaseKey(leaseTarget(input.target));
+      const h = leases.get(key);
+      const mine = h !== undefined && holderIdentity(h) === holderIdentity(input);
+      if (mine) leases.delete(key);
+      return { released: mine, lease: `firedrill/stub-${key}` };
+    },
   };
 
   const own = typeof overrides === 'function' ? overrides(defaults) : overrides;

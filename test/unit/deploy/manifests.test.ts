@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { requiredAccess } from '../../../activities/census/access.js';
+import { leaseAccess, requiredAccess } from '../../../activities/census/access.js';
 import { loadConfig } from '../../../worker/config.js';
 
 // The manifests under deploy/ are what an operator applies: they must parse, reference each
@@ -63,6 +63,9 @@ const EXPECTED_GRANTS = [
   'apps/daemonsets:get', 'apps/daemonsets:list',
   'policy/poddisruptionbudgets:list',
   'authorization.k8s.io/selfsubjectaccessreviews:create',
+  // The target lease: one drill per target at a time.
+  'coordination.k8s.io/leases:create', 'coordination.k8s.io/leases:delete', 'coordination.k8s.io/leases:get',
+  'coordination.k8s.io/leases:list', 'coordination.k8s.io/leases:update',
 ].sort();
 
 describe('deploy/ manifests', () => {
@@ -98,7 +101,7 @@ describe('deploy/ manifests', () => {
     const have = new Set(grants((one('ClusterRole') as Manifest & { rules: Rule[] }).rules));
     const workloads = (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'] as const).map((kind) => ({ kind, namespace: 'shop', name: 'x' }));
     for (const mode of ['cordon', 'drain', 'power-loss'] as const) {
-      for (const a of requiredAccess(mode, workloads)) {
+      for (const a of [...requiredAccess(mode, workloads), ...leaseAccess('firedrill')]) {
         expect(have, `${mode}: ${a.verb} ${a.resource}`).toContain(`${a.group}/${a.resource}${a.subresource ? `/${a.subresource}` : ''}:${a.verb}`);
       }
     }

@@ -9,9 +9,12 @@ import { drillFixture, startWorkflowEnv, waitForDrillPhase, waitUntil, type Work
 // approval, aborts in every phase, guardrails and failures, and the promise that restore runs
 // exactly once whenever something was injected, and never otherwise.
 
-const FULL_RUN = ['notify', 'preflight', 'observe:baseline', 'injectFault', 'restoreNodes', 'observe:failback', 'writeReport', 'notify'];
+// The target lease is taken after preflight, renewed just before injection and released after failback.
+const FULL_RUN = ['notify', 'preflight', 'acquireLease', 'observe:baseline', 'acquireLease', 'injectFault', 'restoreNodes', 'observe:failback', 'releaseLease', 'writeReport', 'notify'];
 /** What a run that never got to inject does: the report, nothing else. */
 const NOTHING_TOUCHED = ['notify', 'preflight', 'writeReport', 'notify'];
+/** The same for a run that held the target's lease when it stopped. */
+const NOTHING_TOUCHED_LEASED = ['notify', 'preflight', 'acquireLease', 'releaseLease', 'writeReport', 'notify'];
 
 /** The calls without the hold's observe, which starts beside injectFault in no fixed order. */
 const sequential = (s: Stubs) => s.steps().filter((n) => n !== 'observe:hold');
@@ -70,7 +73,7 @@ describe('drill workflow', () => {
           expect.objectContaining({ message: 'approved refused: identity not listed in approval.approvers', identity: 'eve' }),
         ]);
         // Still waiting: nothing after preflight has run.
-        expect(t.stubs.steps()).toEqual(['notify', 'preflight']);
+        expect(t.stubs.steps()).toEqual(['notify', 'preflight', 'acquireLease']);
 
         await handle.signal(approveSignal, { identity: 'alice' });
         const r = await handle.result();
@@ -87,7 +90,7 @@ describe('drill workflow', () => {
         const r = await (await t.startDrill(needsApproval(300))).result();
         expect(r.outcome).toBe('refused');
         expect(r.outcomeReason).toBe('approval timed out: nothing was changed');
-        expect(t.stubs.steps()).toEqual(NOTHING_TOUCHED);
+        expect(t.stubs.steps()).toEqual(NOTHING_TOUCHED_LEASED);
         expect(t.stubs.count('injectFault')).toBe(0);
         expect(t.stubs.count('restoreNodes')).toBe(0);
         expect(r.injection).toBeNull();
@@ -130,7 +133,7 @@ describe('drill workflow', () => {
           expect(t.stubs.count('restoreNodes')).toBe(c.injected ? 1 : 0);
           if (c.injected) {
             expect(t.stubs.inputsOf('restoreNodes')).toEqual([expect.objectContaining({ runId: handle.firstExecutionRunId })]);
-            expect(t.stubs.steps().slice(-4)).toEqual(['restoreNodes', 'observe:failback', 'writeReport', 'notify']);
+            expect(t.stubs.steps().slice(-5)).toEqual(['restoreNodes', 'observe:failback', 'releaseLease', 'writeReport', 'notify']);
             expect(r.restore?.nodes.every((n) => n.restored)).toBe(true);
           } else {
             expect(t.stubs.count('injectFault')).toBe(0);
