@@ -298,10 +298,14 @@ function impactSection(r: DrillResult): Section {
     ];
   });
   if (rows.length) {
-    blocks.push({ kind: 'table', head: ['Workload', 'Desired', 'Predicted: ready replicas', 'Predicted', 'Actual: ready outside target after hold', 'Actual: capacity recovery'], rows });
+    const readyHead = capacity?.basis === 'after-restore' ? 'Actual: ready in the cluster after restore' : 'Actual: ready outside target after hold';
+    blocks.push({ kind: 'table', head: ['Workload', 'Desired', 'Predicted: ready replicas', 'Predicted', readyHead, 'Actual: capacity recovery'], rows });
   }
   if (capacity) {
-    blocks.push({ kind: 'para', text: `Capacity recovery (every watched workload ready outside the target): ${capacity.recoveryMs === null ? 'not recovered (breach)' : formatMeasuredMs(capacity.recoveryMs, capacity.resolutionMs)}.`, tone: capacity.recovered ? undefined : 'bad' });
+    const where = capacity.basis === 'after-restore'
+      ? 'every watched workload ready again in the cluster, counted from the end of restore: a whole-cluster drill without a standby has nowhere else to recover'
+      : 'every watched workload ready outside the target';
+    blocks.push({ kind: 'para', text: `Capacity recovery (${where}): ${capacity.recoveryMs === null ? 'not recovered (breach)' : formatMeasuredMs(capacity.recoveryMs, capacity.resolutionMs)}.`, tone: capacity.recovered ? undefined : 'bad' });
   }
   if (plan?.standby) blocks.push(...standbyBlocks(plan.standby));
   if (plan?.blockingPdbs.length) {

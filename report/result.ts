@@ -150,6 +150,12 @@ export interface Measurements {
     recoveryMs: number | null;
     recovered: boolean;
     workloads: WorkloadCapacity[];
+    /**
+     * Where capacity had to come back: ready outside the target during the hold (absent), or,
+     * for a cluster drill without a standby, ready again in the cluster after restore, counted
+     * from the end of restore.
+     */
+    basis?: 'after-restore';
   } | null;
   failback: { ms: number | null; recovered: boolean; resolutionMs: number } | null;
   errorBudget: { failed: number; total: number; used: number };

@@ -68,6 +68,7 @@ const measurements = obj({
     resolutionMs: ms,
     recoveryMs: ms.nullable(),
     recovered: z.boolean(),
+    basis: z.literal('after-restore').optional(),
     workloads: z.array(named.extend({
       desired: z.number(),
       readyBefore: z.number(),

@@ -7,6 +7,7 @@ import { probeGapMs } from '../report/coverage.js';
 import {
   objectiveStatus, RESULT_SCHEMA_VERSION, type DrillResult, type Measurements, type Outcome, type ProbeSegment, type ProbeTimeline,
 } from '../report/result.js';
+import { capacityBasis } from './capacity-basis.js';
 import type { Journal } from './journal.js';
 import {
   errorBudget, evaluateObjectives, judgedObjectives, measureCapacity, measureProbe, measureRpo, segmentResolution, steadyAtEnd, type JudgedObjective,
@@ -93,17 +94,21 @@ function measure(a: AssembleInput): Measurements {
     ...r, intervalMs: spec.probes.find((p) => p.name === r.probe)?.interval ?? 1000,
   }));
   const before = new Map((a.plan?.summary.workloads ?? []).map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w]));
-  const workloads = a.hold.capacity.map((c) => {
+  // A cluster drill without a standby: capacity is ready again in the cluster, after restore.
+  const afterRestore = capacityBasis(spec, a.plan) === 'after-restore' && restoreAt !== null && Array.isArray(a.failback?.capacity) && a.failback.capacity.length > 0;
+  const capSource = afterRestore ? a.failback?.capacity ?? [] : a.hold.capacity;
+  const capFrom = afterRestore && restoreAt !== null ? restoreAt : from;
+  const workloads = capSource.map((c) => {
     const b = before.get(`${c.workload.kind}/${c.workload.namespace}/${c.workload.name}`);
     return measureCapacity({
       ...c.workload, desired: c.desired, segments: c.segments,
       readyBefore: (b?.readyInTarget ?? 0) + (b?.readyOutside ?? 0), readyInTargetBefore: b?.readyInTarget ?? 0,
       ...(c.readyOutside !== undefined ? { readyOutsideLast: c.readyOutside } : {}),
-    }, from);
+    }, capFrom);
   });
   const capRecovered = workloads.every((w) => w.recovered);
   // What the capacity ticks could claim: a stretch the API did not answer widens it.
-  const capResolution = Math.max(CAPACITY_INTERVAL_MS, ...a.hold.capacity.map((c) => segmentResolution(c.segments, from, CAPACITY_INTERVAL_MS)));
+  const capResolution = Math.max(CAPACITY_INTERVAL_MS, ...capSource.map((c) => segmentResolution(c.segments, capFrom, CAPACITY_INTERVAL_MS)));
   const failbackFigures = a.failback && restoreAt !== null ? probes.map((p) => p.failbackMs) : null;
   const inj = a.injection;
   return {
@@ -118,6 +123,7 @@ function measure(a: AssembleInput): Measurements {
       recovered: capRecovered,
       recoveryMs: capRecovered ? Math.max(0, ...workloads.map((w) => w.recoveryMs as number)) : null,
       workloads,
+      ...(afterRestore ? { basis: 'after-restore' as const } : {}),
     },
     failback: failbackFigures ? {
       ms: failbackFigures.some((f) => f === null) ? null : Math.max(0, ...(failbackFigures as number[])),
@@ -173,7 +179,12 @@ export function assembleResult(a: AssembleInput): DrillResult {
   const notFailedOver: DrillResult['notFailedOver'] = [
     ...measurements.probes.filter((p) => !p.recovered && !p.inconclusive).map((p) => ({ kind: 'probe', name: p.probe, reason: 'did not recover within the hold' })),
     ...(measurements.capacity?.workloads ?? []).filter((w) => !w.recovered && w.readyOutsideAfter !== null)
-      .map((w) => ({ kind: w.kind, name: `${w.namespace}/${w.name}`, reason: 'desired replicas not ready outside the target by the end of the hold' })),
+      .map((w) => ({
+        kind: w.kind, name: `${w.namespace}/${w.name}`,
+        reason: measurements.capacity?.basis === 'after-restore'
+          ? 'desired replicas not ready in the cluster again after restore (failback window)'
+          : 'desired replicas not ready outside the target by the end of the hold',
+      })),
     ...(measurements.failback ? measurements.probes.filter((p) => p.failbackMs === null)
       .map((p) => ({ kind: 'probe', name: p.probe, reason: 'did not return to steady state after restore (failback)' })) : []),
   ];

@@ -182,8 +182,10 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig; kubeFor?:
           finish({ kind: 'guardrail', message: `error budget spent: ${failed} of ${total} observations so far failed (${Math.round((failed / total) * 1000) / 10} %, limit ${Math.round(g.maxErrorBudget * 1000) / 10} %)` });
         }
       }
-      if (input.stopWhenSteady && input.probes.every((p) => steadyAtEnd((builders.get(p.name) as SegmentBuilder).segments, cp.startedAt, p.tolerance.stableFor))) {
-        finish({ kind: 'steady', message: 'every probe holds steady state' });
+      // Capacity watched here (a cluster drill's failback) must be back too before the watch ends.
+      const capacityBack = [...capBuilders.values()].every((b) => steadyAtEnd(b.segments, cp.startedAt, 0));
+      if (input.stopWhenSteady && capacityBack && input.probes.every((p) => steadyAtEnd((builders.get(p.name) as SegmentBuilder).segments, cp.startedAt, p.tolerance.stableFor))) {
+        finish({ kind: 'steady', message: capBuilders.size ? 'every probe holds steady state and capacity is back' : 'every probe holds steady state' });
       }
     });
 

@@ -291,4 +291,21 @@ describe('capacity observed from watches', () => {
     await new Promise((r) => setTimeout(r, 600));
     expect(fake.sources.map((s) => s.lists)).toEqual(lists);
   });
+
+  it('a failback that watches capacity ends when the probes are steady and capacity is back, not before', async () => {
+    const fake = fakeApi((s) => s.resource === 'deployments' ? [deployment('shop', 'web', 1)] : [pod('shop', 'web', 'web-1', 'node-a', false)]);
+    const observe = createObserve({ kc, watchSources: fake.factory });
+    // No target nodes: a replica ready anywhere counts (a whole-cluster drill after restore).
+    const input = { mode: 'failback' as const, probes: [], durationMs: 20_000, stopWhenSteady: true, capacity: { workloads: [web], targetNodes: [], intervalMs: 200 } };
+    const started = Date.now();
+    const run = new MockActivityEnvironment().run(observe, input);
+    await until('the pods watched', () => fake.sources.some((x) => x.spec.resource === 'pods' && x.watching));
+    await new Promise((r) => setTimeout(r, 1_000));
+    fake.find('pods').change('MODIFIED', pod('shop', 'web', 'web-1', 'node-a', true));
+    const r = (await run) as ObserveResult;
+    expect(r.stoppedBy).toMatchObject({ kind: 'steady', message: 'every probe holds steady state and capacity is back' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(r.capacity[0]?.segments.map((s) => s.healthy)).toEqual([false, true]);
+    expect(r.capacity[0]).toMatchObject({ readyOutside: 1 });
+  });
 });

@@ -104,6 +104,29 @@ describe('assembled verdicts', () => {
     expect(steady.measurements.capacity?.workloads[0]).toMatchObject({ readyOutsideAfter: 1, recovered: false });
   });
 
+  it('capacity of a whole-cluster drill without a standby: ready again in the cluster, counted from the end of restore, never "not failed over" during the hold', () => {
+    const workload = { kind: 'Deployment', namespace: 'shop', name: 'web' } as const;
+    const spec = drillFixture({ target: { type: 'cluster' }, timing: { hold: 20_000 }, objectives: [{ type: 'capacity', target: 10_000 }] });
+    const input = { ...phases().input, spec };
+    // During the hold nothing can be ready outside a whole-cluster target.
+    const hold = { ...phases().hold!, capacity: [{ workload, desired: 2, readyOutside: 0, segments: [seg(10, 32, false)] }] };
+    const failback = { ...phases().failback!, capacity: [{ workload, desired: 2, readyOutside: 2, segments: [seg(33, 36, false), seg(37, 40, true)] }] };
+    const r = assembleResult(phases({ input, hold, failback }));
+    expect(r.measurements.capacity).toMatchObject({ basis: 'after-restore', recovered: true, recoveryMs: 4000 });
+    expect(r.measurements.capacity?.workloads[0]).toMatchObject({ readyOutsideAfter: 2, recovered: true });
+    expect(r.objectives.find((o) => o.type === 'capacity')).toMatchObject({ status: 'met', measured: 4000 });
+    expect(r.notFailedOver).toEqual([]);
+    expect(parseResultJson(JSON.stringify(r), 'result.json').ok).toBe(true);
+    // Not back in the failback window: named for what it is.
+    const down = assembleResult(phases({ input, hold, failback: { ...failback, capacity: [{ workload, desired: 2, readyOutside: 1, segments: [seg(33, 40, false)] }] } }));
+    expect(down.notFailedOver).toEqual([{ kind: 'Deployment', name: 'shop/web', reason: 'desired replicas not ready in the cluster again after restore (failback window)' }]);
+    // With a standby the standby is where it must come back, during the hold, as before.
+    const plan = { ...preflightResult(), cluster: { standby: { context: 'site-b', server: 'https://b' } } };
+    const standby = assembleResult(phases({ input, plan, hold, failback }));
+    expect(standby.measurements.capacity?.basis).toBeUndefined();
+    expect(standby.measurements.capacity?.recovered).toBe(false);
+  });
+
   it('injection stopped before the fault was in place: no T0, but the window from the first change is still measured', () => {
     const injection: InjectResult = { ...phases().injection!, t0: at(20), t0Reached: false, stopped: true };
     const r = assembleResult(phases({ injection, outcome: 'aborted', outcomeReason: 'guardrail: timing.maxDuration reached' }));
