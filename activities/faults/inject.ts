@@ -97,7 +97,9 @@ export function createInjectFault(kc: k8s.KubeConfig) {
         restoreBy: new Date(firstChange + (input.maxDurationMs ?? UNKNOWN_MAX_DURATION_MS) + RESTORE_GRACE_MS).toISOString(),
         markedAt: new Date(firstChange).toISOString(),
       };
-      const limit = pLimit(input.concurrency);
+      // A power cut hits every node at once: its taints go out together (each node is one read
+      // and one patch), not in waves of fault.concurrency; the cap only bounds the sockets.
+      const limit = pLimit(input.mode === 'power-loss' ? Math.max(input.concurrency, Math.min(input.nodes.length, 200)) : input.concurrency);
       const applied = await Promise.all(input.nodes.map((name) => limit(async () => {
         if (stop.signal.aborted) return undefined;
         const out = await applyToNode(core, name, mark, counter);
