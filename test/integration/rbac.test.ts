@@ -127,6 +127,8 @@ describe('drills under the least-privilege ClusterRole of deploy/', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'firedrill-rbac-'));
     pristine = await snapshotNodes(kc);
     await createNamespace(kc, ns);
+    // The lease namespace, as deploy/00-namespace.yaml creates it: the worker may not create namespaces.
+    await createNamespace(kc, 'firedrill').catch(() => undefined);
     nodes = await claimNodes(kc, { id: ns, count: 2, zones: ['zone-b', 'zone-c'] });
   });
 
@@ -172,6 +174,8 @@ describe('drills under the least-privilege ClusterRole of deploy/', () => {
   it.each([
     { missing: 'patch nodes', resource: 'nodes', verb: 'patch', mode: 'cordon' },
     { missing: 'create pods/eviction', resource: 'pods/eviction', verb: 'create', mode: 'drain' },
+    // The target lease is taken at preflight, its permissions asked like the others'.
+    { missing: 'update leases.coordination.k8s.io in namespace firedrill', resource: 'leases', verb: 'update', mode: 'cordon' },
   ])('without $missing a $mode drill fails before any change and names the permission', async ({ missing, resource, verb, mode }) => {
     const sa = await credentials(`no-${verb}-${resource.replace('/', '-')}`, without(resource, verb));
     const name = `web-${verb}`;
