@@ -124,7 +124,8 @@ export function createLeaseActivities(deps: LeaseDeps) {
     const ours = temporalNamespace();
     const durationMs = input.durationMs + (input.forFault ? RESTORE_GRACE_MS : 0);
     const me: LeaseHolder = {
-      workflowId: input.workflowId, runId: input.runId, drill: input.drill, target: leaseTarget(input.target), nodes: input.nodes,
+      // The whole cluster overlaps every target: its node list would only make the lease large.
+      workflowId: input.workflowId, runId: input.runId, drill: input.drill, target: leaseTarget(input.target), nodes: input.target.type === 'cluster' ? [] : input.nodes,
       ...(ours ? { temporalNamespace: ours } : {}),
     };
     const identity = holderIdentity(me);
