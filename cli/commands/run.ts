@@ -9,7 +9,7 @@ import { abortRun, approvalStatementOf, approveRun, startDrill, terminateRun } f
 import { startGameDay } from '../../client/gamedays.js';
 import { runStatus } from '../../client/status.js';
 import { noWorkerWarning } from '../../client/workers.js';
-import { runKey } from '../../report/store.js';
+import { runKey, type ReportStore } from '../../report/store.js';
 import { reportStoreFromEnv } from '../../report/store-config.js';
 import type { DrillResult } from '../../report/result.js';
 import type { GameDayResult } from '../../report/gameday-result.js';
@@ -20,10 +20,19 @@ import { CONTROL_EXITS, REPORT_STORE_ENV, TEMPORAL_ENV, withHelp } from '../help
 import { identity } from '../identity.js';
 import { exitCodeFor, gameDayExitCode, gameDaySummaryLines, summaryLines } from '../summary.js';
 
+/** The report store the environment names; a malformed one is a usage error, not a stack trace. */
+function configuredStore(): ReportStore {
+  try {
+    return reportStoreFromEnv();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 /** Where to look next: the report folder the workers write to and the run in the Temporal UI. */
 function whereLines(r: DrillResult): string[] {
   return [
-    `report:  ${reportStoreFromEnv().where(runKey(r))}/ (written by the worker, under the drill's report.outDir if it names one)`,
+    `report:  ${configuredStore().where(runKey(r))}/ (written by the worker, under the drill's report.outDir if it names one)`,
     ...(r.run.temporalUiUrl ? [`history: ${r.run.temporalUiUrl}`] : []),
   ];
 }
@@ -158,7 +167,7 @@ export function registerControl(program: Command): void {
       const { client, close } = await connect(target);
       try {
         if (opts.follow) {
-          const st = await runStatus(client, runId, { reportDir: reportStoreFromEnv() });
+          const st = await runStatus(client, runId, { reportDir: configuredStore() });
           if (st.workflowStatus === 'RUNNING') {
             await warnIfNoWorker(client, st.taskQueue);
             await followAndReport(client, runId, Boolean(opts.json));
@@ -169,7 +178,7 @@ export function registerControl(program: Command): void {
           else printStatus(st);
           return;
         }
-        const st = await runStatus(client, runId, { reportDir: reportStoreFromEnv() });
+        const st = await runStatus(client, runId, { reportDir: configuredStore() });
         if (opts.json) process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
         else printStatus(st);
       } finally {
