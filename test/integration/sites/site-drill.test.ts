@@ -141,6 +141,33 @@ describe('the Pangyo site-loss drill on two clusters', () => {
   });
 });
 
+describe('a whole-cluster drill without a standby', () => {
+  it('counts capacity as ready again in the drilled cluster after restore, and lists no workload as not failed over', async () => {
+    const before = await snapshotNodes(env.sites.a);
+    const alone: DrillSpec = {
+      ...spec,
+      metadata: { ...spec.metadata, name: 'site-a-alone' },
+      target: { type: 'cluster', context: 'site-a' },
+      timing: { hold: 15_000, maxDuration: 600_000 },
+      probes: spec.probes.filter((p) => p.name === 'storefront'),
+      objectives: [{ type: 'capacity', target: 120_000 }],
+    };
+    const r = await runDrill(worker, alone);
+    expect(r.journal.filter((j) => j.kind === 'error')).toEqual([]);
+    expect(r.run.cluster?.standby).toBeUndefined();
+    const cap = r.measurements.capacity;
+    expect(cap?.basis).toBe('after-restore');
+    expect(cap?.workloads.length).toBeGreaterThan(0);
+    // Every watched workload came back in site-a, each measured from the end of restore.
+    expect(cap?.workloads.filter((w) => !w.recovered)).toEqual([]);
+    expect(cap?.workloads.every((w) => (w.readyOutsideAfter ?? 0) >= w.desired)).toBe(true);
+    expect(r.objectives.find((o) => o.type === 'capacity')).toMatchObject({ status: 'met' });
+    expect(r.notFailedOver.filter((n) => n.kind !== 'probe')).toEqual([]);
+    expect(r.outcome, r.outcomeReason).toBe('passed');
+    expect(await nodeChanges(env.sites.a, before, { mine: [r.run.runId] })).toEqual([]);
+  }, 600_000);
+});
+
 describe('a terminated site drill', () => {
   it('is put back by the janitor in site-a\'s context, and the janitor finds nothing of it in site-b', async () => {
     const beforeA = await snapshotNodes(env.sites.a);
