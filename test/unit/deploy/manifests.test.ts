@@ -54,14 +54,15 @@ const EXPECTED_GRANTS = [
   '/nodes:get', '/nodes:list', '/nodes:patch',
   // Only kube-system (resourceNames): its UID is the cluster identity every mark names.
   '/namespaces:get',
-  '/pods:list',
+  // The watches are read-only: the capacity probe's and a drain's PDB retries (lists without them).
+  '/pods:list', '/pods:watch',
   '/pods/eviction:create',
   '/persistentvolumes:list', '/persistentvolumeclaims:list',
-  'apps/deployments:get', 'apps/deployments:list',
-  'apps/statefulsets:get', 'apps/statefulsets:list',
-  'apps/replicasets:get', 'apps/replicasets:list',
-  'apps/daemonsets:get', 'apps/daemonsets:list',
-  'policy/poddisruptionbudgets:list',
+  'apps/deployments:get', 'apps/deployments:list', 'apps/deployments:watch',
+  'apps/statefulsets:get', 'apps/statefulsets:list', 'apps/statefulsets:watch',
+  'apps/replicasets:get', 'apps/replicasets:list', 'apps/replicasets:watch',
+  'apps/daemonsets:get', 'apps/daemonsets:list', 'apps/daemonsets:watch',
+  'policy/poddisruptionbudgets:list', 'policy/poddisruptionbudgets:watch',
   'authorization.k8s.io/selfsubjectaccessreviews:create',
   // The target lease: one drill per target at a time.
   'coordination.k8s.io/leases:create', 'coordination.k8s.io/leases:delete', 'coordination.k8s.io/leases:get',
