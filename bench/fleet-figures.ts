@@ -94,6 +94,8 @@ export interface RoundInput {
   /** VmRSS of each worker when the round began, and its VmHWM at the end. */
   readyRssMb: number[];
   peakRssMb: number[];
+  /** RSS of an idle worker before the first round: a worker keeps what it grew in earlier rounds. */
+  idleRssMb: number;
   /** PostgreSQL row counters (both Temporal databases) over the round, and the idle rate before it. */
   rows: Counters;
   /** The time between the two row readings (the round plus the wait for the statistics flush). */
@@ -109,6 +111,8 @@ export interface RoundFigures {
   peakRssMb: number;
   rssGrowthMb: number;
   rssGrowthPerDrillMb: number;
+  /** The workers' peaks less an idle worker's RSS each, per drill. */
+  peakOverIdlePerDrillMb: number;
   rowsWrittenPerDrill: number;
   /** Rows written per drill once the server's idle writes over the same time are taken off. */
   rowsWrittenPerDrillNet: number;
@@ -130,6 +134,7 @@ export function roundFigures(r: RoundInput): RoundFigures {
     peakRssMb: r1(Math.max(...r.peakRssMb)),
     rssGrowthMb: r1(growth),
     rssGrowthPerDrillMb: r2(growth / r.drills),
+    peakOverIdlePerDrillMb: r2((sum(r.peakRssMb) - r.idleRssMb * r.peakRssMb.length) / r.drills),
     rowsWrittenPerDrill: Math.round(written / r.drills),
     rowsWrittenPerDrillNet: Math.round(Math.max(0, written - idle) / r.drills),
   };

@@ -111,6 +111,7 @@ interface Ctx {
   params: FleetParams;
   progress: Progress;
   idleRowsPerSecond: number;
+  idleRssMb: number;
 }
 
 const stats = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs), mean: Math.round(xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length)) });
@@ -172,7 +173,7 @@ async function round(ctx: Ctx, n: number, workers: BenchWorker[], open: Set<Work
   }));
   const figures = roundFigures({
     drills: concurrent, workers: workers.length, wallSeconds,
-    cpuSeconds: workerRounds.map((w) => w.cpuSeconds), readyRssMb: workerRounds.map((w) => w.readyRssMb), peakRssMb: workerRounds.map((w) => w.peakRssMb),
+    cpuSeconds: workerRounds.map((w) => w.cpuSeconds), readyRssMb: workerRounds.map((w) => w.readyRssMb), peakRssMb: workerRounds.map((w) => w.peakRssMb), idleRssMb: ctx.idleRssMb,
     rows: rows.total, rowsSeconds, idleRowsPerSecond: ctx.idleRowsPerSecond,
   });
   const wfLat = latencySummary(figs.flatMap((f) => f.workflowTaskMs));
@@ -225,7 +226,7 @@ async function round(ctx: Ctx, n: number, workers: BenchWorker[], open: Set<Work
 export function formatRound(r: FleetRound): string {
   const f = r.figures;
   return `${r.manualDrills}+1 drills, ${r.workers.length} worker(s): ${r.wallSeconds} s; worker CPU ${f.cpuSecondsTotal} s (${f.cpuSecondsPerDrill} s/drill, ${f.cpuCores} cores), `
-    + `peak RSS ${f.peakRssMb} MB (+${f.rssGrowthPerDrillMb} MB/drill); history ${r.history.eventsPerDrill.mean} events, ${r.history.protoBytesPerDrill.mean} B/drill; `
+    + `peak RSS ${f.peakRssMb} MB (${f.peakOverIdlePerDrillMb} MB/drill over idle); history ${r.history.eventsPerDrill.mean} events, ${r.history.protoBytesPerDrill.mean} B/drill; `
     + `workflow task start p95 ${r.workflowTaskLatencyMs.p95} ms, activity start max ${r.activityTaskLatencyMs.max} ms; schedule: taken +${r.schedule.takenLateMs} ms, drill started +${r.schedule.drillStartedLateMs} ms, its first activity +${r.schedule.drillFirstActivityLateMs} ms; `
     + `rows ${f.rowsWrittenPerDrill}/drill (${f.rowsWrittenPerDrillNet} net of idle); machine ${r.machineBusyCores} cores busy; outcomes ${JSON.stringify(r.outcomes)}`
     + `${r.overload.length ? `; OVERLOAD: ${r.overload.join('; ')}` : ''}`;
@@ -289,7 +290,7 @@ export async function runFleet(opts: { size: FleetSize; keepStack: boolean; prog
     const idle = { seconds: idleSeconds, rowsPerSecond: idleRowsPerSecond, workerCpuSecondsPerMinute: Math.round(((c1 - c0) / idleSeconds) * 60 * 100) / 100, workerRssMb: (await workers[0]!.memory()).rssMb };
     progress(`idle: ${idleRowsPerSecond} rows/s written, worker ${idle.workerCpuSecondsPerMinute} CPU s/min, ${idle.workerRssMb} MB RSS`);
 
-    const ctx: Ctx = { client, kc, taskQueue: spawnOpts.taskQueue, probeBaseUrl: ok.url, psql, stateDir, params, progress, idleRowsPerSecond };
+    const ctx: Ctx = { client, kc, taskQueue: spawnOpts.taskQueue, probeBaseUrl: ok.url, psql, stateDir, params, progress, idleRowsPerSecond, idleRssMb: idle.workerRssMb };
     const rounds: FleetRound[] = [];
     const outDir = path.join(projectRoot, 'bench', 'results');
     await fs.mkdir(outDir, { recursive: true });

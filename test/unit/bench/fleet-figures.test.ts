@@ -28,11 +28,11 @@ describe('fleet figures', () => {
 
   it('divides a round by its drills and takes the idle writes off', () => {
     const f = roundFigures({
-      drills: 10, workers: 2, wallSeconds: 50, cpuSeconds: [20, 5], readyRssMb: [250, 240], peakRssMb: [350, 260],
+      drills: 10, workers: 2, wallSeconds: 50, cpuSeconds: [20, 5], readyRssMb: [250, 240], peakRssMb: [350, 260], idleRssMb: 200,
       rows: { inserted: 3000, updated: 2000, deleted: 500 }, rowsSeconds: 100, idleRowsPerSecond: 5,
     });
     expect(f).toEqual({
-      cpuSecondsTotal: 25, cpuSecondsPerDrill: 2.5, cpuCores: 0.5, peakRssMb: 350, rssGrowthMb: 120, rssGrowthPerDrillMb: 12,
+      cpuSecondsTotal: 25, cpuSecondsPerDrill: 2.5, cpuCores: 0.5, peakRssMb: 350, rssGrowthMb: 120, rssGrowthPerDrillMb: 12, peakOverIdlePerDrillMb: 21,
       rowsWrittenPerDrill: 550, rowsWrittenPerDrillNet: 500,
     });
   });
