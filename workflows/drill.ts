@@ -1,7 +1,7 @@
 import {
   ActivityCancellationType, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, ObserveResult, PreflightResult, RestoreResult } from '../activities/index.js';
+import type { Activities, LeaseResult, ObserveResult, PreflightResult, RestoreResult } from '../activities/index.js';
 import { approvalStatement, approverNames, keyedApprovers } from '../approvals/statement.js';
 import type { DrillSpec } from '../drills/schema/index.js';
 import { describeTarget } from '../drills/target-label.js';
@@ -11,6 +11,7 @@ import { failbackCapacity } from './capacity-basis.js';
 import {
   abortSignal, approveSignal, deadlineRestoreSignal, statusQuery, type AbortSignal, type ApproveSignal, type DeadlineRestoreSignal, type DrillInput, type DrillStatus,
 } from './contract.js';
+import { blackoutMeeting } from './blackouts.js';
 import { failureMessage } from './failure.js';
 import { injectAndHold, injectAndHoldV1, type HoldState } from './hold.js';
 import { Journal, now } from './journal.js';
@@ -22,6 +23,13 @@ import { judgedObjectives, type JudgedObjective } from './measure.js';
 // run is left to the janitor, which finds the run's marks on the nodes.
 
 const BASELINE_MIN_MS = 5_000;
+/** The preflight lease covers the approval wait and baseline, with this to spare; injection renews it. */
+const LEASE_MARGIN_MS = 5 * 60_000;
+
+/** The baseline's longest observation: two stableFor and three intervals of the slowest probe. */
+export function baselineWindowMs(spec: DrillSpec): number {
+  return Math.max(BASELINE_MIN_MS, ...spec.probes.map((p) => 2 * p.tolerance.stableFor + 3 * p.interval));
+}
 /** The failback window of runs recorded before the failback objective. */
 const FAILBACK_MAX_MS = 120_000;
 
@@ -139,6 +147,7 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
   let outcome: Outcome | undefined;
   let outcomeReason = '';
   let result: DrillResult | undefined;
+  let leaseTaken = false;
   const work = new CancellationScope();
 
   if (input.approvedBy && !quorumApprovals) approve(input.approvedBy, 'approved at start');
@@ -186,6 +195,10 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
     ...(result ? { result } : {}),
   }));
 
+  const leaseInput = () => ({
+    context, workflowId: info.workflowId, runId, drill: spec.metadata.name, target: spec.target, nodes: plan?.targetNodes ?? [],
+  });
+
   const stop = (o: Outcome, reason: string) => {
     if (!outcome) {
       outcome = o;
@@ -203,6 +216,18 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
       const p = plan = await a.short.preflight({ spec });
       if (!p.summary.verdict.allowed) {
         return stop('refused', `blast-radius guards refused the drill: ${p.summary.verdict.reasons.join('; ')}`);
+      }
+      // One drill per target at a time, however it was started. Runs recorded before the lease
+      // replay without it.
+      if (patched('target-lease')) {
+        const wait = (spec.approval.required && !approvedBy ? spec.approval.timeout : 0) + baselineWindowMs(spec) + LEASE_MARGIN_MS;
+        leaseTaken = true;
+        const got = await a.short.acquireLease({ ...leaseInput(), durationMs: wait });
+        if (!got.ok) {
+          leaseTaken = false;
+          return stop('refused', leaseRefusal(got));
+        }
+        journalLease(journal, got, 'taken');
       }
 
       if (spec.approval.required && !approvedBy) {
@@ -225,10 +250,27 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
       }
 
       journal.enter('baseline');
-      const window = Math.max(BASELINE_MIN_MS, ...spec.probes.map((p) => 2 * p.tolerance.stableFor + 3 * p.interval));
+      const window = baselineWindowMs(spec);
       baseline = await a.observe.observe({ mode: 'baseline', probes: spec.probes, durationMs: window, stopWhenSteady: true, context });
       const steady = baselineVerdict(spec, baseline);
       if (!steady.ok) return stop('refused', `baseline not steady, nothing injected: ${steady.reasons.join('; ')}`);
+
+      // A scheduled run that slipped (a late approval, a long baseline) must still not hold the
+      // fault into a blackout window; runs recorded before the rule replay without the check.
+      if (input.trigger === 'schedule' && patched('blackout-whole-run')) {
+        const from = new Date().getTime();
+        const blackout = blackoutMeeting(spec.schedule?.blackouts ?? [], from, from + spec.timing.maxDuration);
+        if (blackout) {
+          journal.add('info', `blackout ${blackout.name} (${blackout.start} to ${blackout.end}) would start before the fault could be over (timing.maxDuration from now): nothing was injected`);
+          return stop('skipped', `skipped: blackout ${blackout.name} would start during the fault`);
+        }
+      }
+      if (leaseTaken) {
+        // Renewed just before the first change: a lease left by a dead run ends by its marks' restore-by.
+        const renewed = await a.short.acquireLease({ ...leaseInput(), durationMs: spec.timing.maxDuration, forFault: true });
+        if (!renewed.ok) return stop('refused', leaseRefusal(renewed));
+        journalLease(journal, renewed, 'renewed for the fault');
+      }
 
       // Runs recorded before the hold counted from the first change replay the old commands.
       v2 = patched('hold-from-first-change');
@@ -275,6 +317,15 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
           return undefined;
         });
       }
+      if (leaseTaken) {
+        // After restore (and failback), whatever the outcome: the next drill of the target may start.
+        const released = await a.short.releaseLease({ context, workflowId: info.workflowId, runId, target: spec.target })
+          .catch((err: unknown) => {
+            journal.add('warning', `the target lease could not be released (${(err as Error).message}); it expires on its own`);
+            return undefined;
+          });
+        if (released?.released) journal.add('info', `lease ${released.lease} released`);
+      }
       journal.enter('report');
       result = assembleResult({
         input, info: { workflowId: info.workflowId, runId, namespace: info.namespace },
@@ -316,4 +367,16 @@ function journalRestore(journal: Journal, injection: HoldState['injection'], res
   if (restore.newNodes?.length) {
     journal.add('warning', `${restore.newNodes.length} node(s) joined the target during the drill and were not faulted: ${restore.newNodes.join(', ')}`);
   }
+}
+
+/** Why a drill may not start: the run that holds an overlapping target, and its lease. */
+function leaseRefusal(r: Extract<LeaseResult, { ok: false }>): string {
+  const h = r.holder;
+  const until = r.expiresAt ? ` until ${r.expiresAt}` : '';
+  return `another drill holds an overlapping target: run ${h.runId} (workflow ${h.workflowId}${h.drill ? `, drill ${h.drill}` : ''}) holds lease ${r.lease}${until}; nothing was changed`;
+}
+
+function journalLease(journal: Journal, r: Extract<LeaseResult, { ok: true }>, how: string): void {
+  const over = r.tookOver ? ` (taken over from run ${r.tookOver.runId}, ${r.tookOver.why === 'expired' ? 'whose lease had expired' : 'which is no longer open'})` : '';
+  journal.add('info', `lease ${r.lease} ${how} until ${r.expiresAt}${over}`);
 }
