@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { RUN_LABEL } from '../../../activities/faults/marks.js';
 import { startDrill } from '../../../client/drills.js';
 import type { DrillResult } from '../../../report/result.js';
-import type { Simulator } from '../../../simulator/server.js';
 import { statusQuery } from '../../../workflows/contract.js';
+import { useDrillBed } from '../../support/drill-bed.js';
 import {
-  claimNodes, deleteNamespaceAndWait, deleteWeb, deployWeb, drillSpec, httpProbe, markedRuns, nodeChanges, snapshotNodes,
-  startTestSimulator, startWorker, waitForPhase, type ClaimedNodes, type NodeState, type TestWorker,
+  deleteWeb, deployWeb, drillSpec, httpProbe, markedRuns, nodeChanges, snapshotNodes, startWorker, waitForPhase, type NodeState,
 } from '../../support/drill.js';
 import { pathOf, queryParam, startStackProxy, type FaultPlan, type RequestInfo, type StackProxy } from '../../support/fault-proxy.js';
-import { createNamespace, kubeFor, readyPodZones, uniqueName } from '../../support/kube.js';
+import { readyPodZones } from '../../support/kube.js';
 import { waitServed } from '../../support/safety.js';
 
 // The safety invariant under API faults: the worker reaches the apiserver only through a
@@ -31,53 +30,39 @@ const isRestoreList = (runId: string) => (r: RequestInfo) =>
   r.method === 'GET' && pathOf(r) === '/api/v1/nodes' && queryParam(r, 'labelSelector') === `${RUN_LABEL}=${runId}`;
 
 describe('a drill whose API server is unreliable', () => {
-  const kc = kubeFor(stack);
-  const ns = uniqueName('drill-apif');
-  const runs = new Set<string>();
-  let nodes: ClaimedNodes;
-  let sim: Simulator;
   let px: StackProxy;
-  let w: TestWorker;
-  let pristine: Map<string, NodeState>;
-
-  beforeAll(async () => {
-    pristine = await snapshotNodes(kc);
-    await createNamespace(kc, ns);
-    nodes = await claimNodes(kc, { id: ns, count: 2, zones: ['zone-b', 'zone-c'] });
-    sim = await startTestSimulator(kc, ns);
-    px = await startStackProxy(stack, { seed: SEED });
-    w = await startWorker({ ...stack, kubeconfig: px.kubeconfig });
-  });
-
-  afterAll(async () => {
-    await px?.proxy.up();
-    await w?.stop();
-    await px?.close();
-    await sim?.close();
-    await nodes?.release();
-    await deleteNamespaceAndWait(kc, ns);
-    expect(await changesOnMine(pristine)).toEqual([]);
-  });
-
-  const target = () => ({ type: 'nodes', selector: nodes.selector });
   // Other test files drill and claim other nodes at the same time: judge the nodes of this file.
   // A change on a claimed node, or a mark of this file's runs left on any node.
-  const ours = (line: string) => (nodes?.names ?? []).includes(line.split(':')[0] ?? '') || / still (marked|has)/.test(line);
+  const ours = (line: string) => bed.nodes.names.includes(line.split(':')[0] ?? '') || / still (marked|has)/.test(line);
+  const bed = useDrillBed(stack, {
+    prefix: 'drill-apif',
+    worker: async (s) => {
+      px = await startStackProxy(s, { seed: SEED });
+      return startWorker({ ...s, kubeconfig: px.kubeconfig });
+    },
+    // Lift any fault plan first: the worker's stop and the cleanup must reach the API.
+    beforeTeardown: async () => { await px?.proxy.up(); },
+    afterWorker: async () => { await px?.close(); },
+    judge: ours,
+  });
+  const { kc, ns, runs } = bed;
   const changesOnMine = async (since: Map<string, NodeState>) => (await nodeChanges(kc, since, { mine: runs })).filter(ours);
 
+  const target = () => ({ type: 'nodes', selector: bed.nodes.selector });
+
   it('throttling, 5xx, resets, lost answers and latency: completes, each pod evicted once, every node restored, retries recorded', async () => {
-    const placed = await deployWeb(kc, ns, 'flaky-web', nodes, { replicas: 2 });
-    await waitServed(sim, ns, 'flaky-web');
+    const placed = await deployWeb(kc, ns, 'flaky-web', bed.nodes, { replicas: 2 });
+    await waitServed(bed.sim, ns, 'flaky-web');
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
-      probes: [httpProbe('web', `${sim.url}/svc/${ns}/flaky-web/`)],
+      probes: [httpProbe('web', `${bed.sim.url}/svc/${ns}/flaky-web/`)],
       objectives: [{ type: 'rto', probe: 'web', target: '30s' }],
     });
     // The census retries error answers but not dropped connections: until the baseline the
     // faults are answers and latency only.
     px.proxy.setPlan({ rate: 0.25, weights: { throttle: 2, error500: 1, error503: 1, latency: 2 }, latencyMs: [100, 600] }, SEED);
-    const handle = await startDrill(w.client, w.target, spec.spec, spec.sha256, { approvedBy: 'integration-test' });
+    const handle = await startDrill(bed.w.client, bed.w.target, spec.spec, spec.sha256, { approvedBy: 'integration-test' });
     runs.add(handle.firstExecutionRunId);
     await waitForPhase(handle, 'baseline');
 
@@ -106,16 +91,16 @@ describe('a drill whose API server is unreliable', () => {
     // Every lost answer was delivered: two evictions, two inject patches, two restore patches.
     expect([...seen].sort(), stats).toEqual([
       ...placed.map((p) => `evict /api/v1/namespaces/${ns}/pods/${p.pod}/eviction`).sort(),
-      ...[...nodes.names].sort().map((n) => `inject /api/v1/nodes/${n}`),
-      ...[...nodes.names].sort().map((n) => `restore /api/v1/nodes/${n}`),
+      ...[...bed.nodes.names].sort().map((n) => `inject /api/v1/nodes/${n}`),
+      ...[...bed.nodes.names].sort().map((n) => `restore /api/v1/nodes/${n}`),
     ].sort());
     // Each pod counted once though its eviction reached the apiserver twice.
     expect(r.injection?.evicted).toBe(2);
     expect(r.injection?.notEvicted).toEqual([]);
     expect(r.injection?.nodes.map((n) => ({ name: n.name, actions: n.actions, wasCordoned: n.wasCordoned, restored: n.restored })).sort((a, b) => a.name.localeCompare(b.name)))
-      .toEqual([...nodes.names].sort().map((name) => ({ name, actions: ['cordon'], wasCordoned: false, restored: true })));
+      .toEqual([...bed.nodes.names].sort().map((name) => ({ name, actions: ['cordon'], wasCordoned: false, restored: true })));
     // The retried restore patch met a node it had already restored: that is not "no change".
-    expect(r.restore?.nodes).toEqual([...nodes.names].sort().map((name) => ({ name, restored: true })));
+    expect(r.restore?.nodes).toEqual([...bed.nodes.names].sort().map((name) => ({ name, restored: true })));
     // At least one retry per lost answer; restore's are also counted on their own.
     expect(r.injection?.apiRetries).toBeGreaterThanOrEqual(6);
     expect(r.restore?.apiRetries).toBeGreaterThanOrEqual(2);
@@ -124,7 +109,7 @@ describe('a drill whose API server is unreliable', () => {
 
     const after = await readyPodZones(kc, ns, 'flaky-web');
     expect(after).toHaveLength(2);
-    for (const p of after) expect(nodes.names).not.toContain(p.node);
+    for (const p of after) expect(bed.nodes.names).not.toContain(p.node);
     expect(after.map((p) => p.pod)).not.toEqual(expect.arrayContaining([placed[0]?.pod]));
     expect(await changesOnMine(before)).toEqual([]);
     console.info(`[api-faults] flaky API: injection.apiRetries=${r.injection?.apiRetries} restore.apiRetries=${r.restore?.apiRetries} `
@@ -133,35 +118,35 @@ describe('a drill whose API server is unreliable', () => {
   });
 
   it('the API unreachable just as restore begins: restore retries with backoff, completes when it is back, and records how long it was blocked', async () => {
-    await deployWeb(kc, ns, 'down-web', nodes, { replicas: 1 });
-    await waitServed(sim, ns, 'down-web');
+    await deployWeb(kc, ns, 'down-web', bed.nodes, { replicas: 1 });
+    await waitServed(bed.sim, ns, 'down-web');
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
       timing: { hold: '8s' },
-      probes: [httpProbe('web', `${sim.url}/svc/${ns}/down-web/`)],
+      probes: [httpProbe('web', `${bed.sim.url}/svc/${ns}/down-web/`)],
       objectives: [{ type: 'rto', probe: 'web', target: '30s' }],
     });
     px.proxy.setPlan(null);
-    const handle = await startDrill(w.client, w.target, spec.spec, spec.sha256, { approvedBy: 'integration-test' });
+    const handle = await startDrill(bed.w.client, bed.w.target, spec.spec, spec.sha256, { approvedBy: 'integration-test' });
     const runId = handle.firstExecutionRunId;
     runs.add(runId);
-    // Restore's first call lists the run's nodes by label: the API goes away right there.
+    // Restore's first call lists the run's bed.nodes by label: the API goes away right there.
     const tripped = await Promise.race([
       px.proxy.downOn(isRestoreList(runId)),
       handle.result().then((x) => { throw new Error(`the drill ended before its restore reached the API: ${(x as DrillResult).outcomeReason}`); }),
     ]);
     const outageMs = 10_000;
     await sleep(outageMs / 2);
-    // Half way through the outage: restore is still waiting, and the nodes are still drilled.
+    // Half way through the outage: restore is still waiting, and the bed.nodes are still drilled.
     expect((await handle.query(statusQuery)).phase).toBe('restore');
-    expect((await markedRuns(kc)).get(runId)).toEqual([...nodes.names].sort());
+    expect((await markedRuns(kc)).get(runId)).toEqual([...bed.nodes.names].sort());
     await sleep(tripped.at + outageMs - Date.now());
     await px.proxy.up();
 
     const r = (await handle.result()) as DrillResult;
     expect(r.outcome, r.outcomeReason).toBe('passed');
-    expect(r.restore?.nodes).toEqual([...nodes.names].sort().map((name) => ({ name, restored: true })));
+    expect(r.restore?.nodes).toEqual([...bed.nodes.names].sort().map((name) => ({ name, restored: true })));
     const blocked = r.restore?.blockedMs ?? 0;
     const restoreMs = Date.parse(r.restore?.endedAt ?? '') - Date.parse(r.restore?.startedAt ?? '');
     const seen = JSON.stringify({ blocked, restoreMs, apiRetries: r.restore?.apiRetries, attempts: r.restore?.attempts });

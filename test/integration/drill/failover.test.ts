@@ -1,17 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { TAINT_KEY } from '../../../activities/faults/marks.js';
 import { startDrill } from '../../../client/drills.js';
 import { exitCodeFor } from '../../../client/outcomes.js';
 import type { DrillResult } from '../../../report/result.js';
-import type { Simulator } from '../../../simulator/server.js';
-import {
-  claimNodes, deleteNamespaceAndWait, deleteWeb, deployWeb, drillSpec, httpProbe, nodeChanges, SIMULATOR_POLL_MS, snapshotNodes,
-  startTestSimulator, startWorker, truthOf, type ClaimedNodes, type NodeState, type TestWorker,
-} from '../../support/drill.js';
-import { createNamespace, kubeFor, readyPodZones, uniqueName } from '../../support/kube.js';
+import { deleteWeb, deployWeb, drillSpec, httpProbe, nodeChanges, SIMULATOR_POLL_MS, snapshotNodes, truthOf } from '../../support/drill.js';
+import { useDrillBed } from '../../support/drill-bed.js';
+import { readyPodZones } from '../../support/kube.js';
 
 // Whole drills on the real stack that take two nodes away from a workload: it fails over (drain,
 // power loss), or it cannot (pinned), and the measured RTO is checked against the simulator's
@@ -20,57 +17,35 @@ import { createNamespace, kubeFor, readyPodZones, uniqueName } from '../../suppo
 const stack = inject('stack');
 
 describe('drills that fail a workload over', () => {
-  const kc = kubeFor(stack);
+  const bed = useDrillBed(stack, { prefix: 'drill-fo' });
+  const { kc, ns, runs } = bed;
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  const ns = uniqueName('drill-fo');
-  const runs = new Set<string>();
-  let nodes: ClaimedNodes;
-  let sim: Simulator;
-  let w: TestWorker;
-  let pristine: Map<string, NodeState>;
-
-  beforeAll(async () => {
-    pristine = await snapshotNodes(kc);
-    await createNamespace(kc, ns);
-    nodes = await claimNodes(kc, { id: ns, count: 2, zones: ['zone-b', 'zone-c'] });
-    sim = await startTestSimulator(kc, ns);
-    w = await startWorker(stack);
-  });
-
-  afterAll(async () => {
-    await w?.stop();
-    await sim?.close();
-    await nodes?.release();
-    await deleteNamespaceAndWait(kc, ns);
-    // Whatever happened above, the nodes are as they were before this file.
-    expect(await nodeChanges(kc, pristine, { mine: runs })).toEqual([]);
-  });
 
   async function run(spec: Awaited<ReturnType<typeof drillSpec>>): Promise<DrillResult> {
-    const handle = await startDrill(w.client, w.target, spec.spec, spec.sha256, { approvedBy: 'integration-test' });
+    const handle = await startDrill(bed.w.client, bed.w.target, spec.spec, spec.sha256, { approvedBy: 'integration-test' });
     runs.add(handle.firstExecutionRunId);
     return (await handle.result()) as DrillResult;
   }
 
-  const target = () => ({ type: 'nodes', selector: nodes.selector });
+  const target = () => ({ type: 'nodes', selector: bed.nodes.selector });
 
   it('drain: the workload reschedules elsewhere, RTO is measured within target, every node is restored', async () => {
-    const placed = await deployWeb(kc, ns, 'drain-web', nodes, { replicas: 2 });
+    const placed = await deployWeb(kc, ns, 'drain-web', bed.nodes, { replicas: 2 });
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
-      probes: [httpProbe('web', `${sim.url}/svc/${ns}/drain-web/`)],
+      probes: [httpProbe('web', `${bed.sim.url}/svc/${ns}/drain-web/`)],
       objectives: [{ type: 'rto', probe: 'web', target: '30s' }, { type: 'capacity', target: '30s' }],
     });
     const r = await run(spec);
 
     expect(r.outcome, r.outcomeReason).toBe('passed');
     expect(exitCodeFor(r)).toBe(0);
-    expect(r.plan?.targetNodes.map((n) => n.name).sort()).toEqual([...nodes.names].sort());
+    expect(r.plan?.targetNodes.map((n) => n.name).sort()).toEqual([...bed.nodes.names].sort());
     expect(r.injection?.evicted).toBe(2);
     expect(r.injection?.notEvicted).toEqual([]);
     expect(r.injection?.nodes.map((n) => ({ name: n.name, actions: n.actions, restored: n.restored })).sort((a, b) => a.name.localeCompare(b.name)))
-      .toEqual([...nodes.names].sort().map((name) => ({ name, actions: ['cordon'], restored: true })));
+      .toEqual([...bed.nodes.names].sort().map((name) => ({ name, actions: ['cordon'], restored: true })));
 
     const probe = r.measurements.probes.find((p) => p.probe === 'web');
     expect(probe?.impact).toBe(true);
@@ -88,24 +63,24 @@ describe('drills that fail a workload over', () => {
     // The replacements run off the target, and none of the original pods is left.
     const after = await readyPodZones(kc, ns, 'drain-web');
     expect(after).toHaveLength(2);
-    for (const p of after) expect(nodes.names).not.toContain(p.node);
+    for (const p of after) expect(bed.nodes.names).not.toContain(p.node);
     expect(after.map((p) => p.pod)).not.toEqual(expect.arrayContaining([placed[0]!.pod]));
 
     expect(r.restore?.nodes.every((n) => n.restored)).toBe(true);
     expect(await nodeChanges(kc, before, { mine: runs })).toEqual([]);
     // The worker wrote the report where FIREDRILL_REPORT_DIR points.
-    const stored = JSON.parse(await readFile(path.join(w.reportDir, r.drill.name, r.run.workflowId, 'result.json'), 'utf8')) as DrillResult;
+    const stored = JSON.parse(await readFile(path.join(bed.w.reportDir, r.drill.name, r.run.workflowId, 'result.json'), 'utf8')) as DrillResult;
     expect(stored.outcome).toBe('passed');
     expect(stored.run.runId).toBe(r.run.runId);
     await deleteWeb(kc, ns, 'drain-web');
   });
 
   it('a workload pinned to the target never recovers: a breach, not a number; outcome failed, exit code 1', async () => {
-    await deployWeb(kc, ns, 'pinned-web', nodes, { replicas: 1, pinned: true });
+    await deployWeb(kc, ns, 'pinned-web', bed.nodes, { replicas: 1, pinned: true });
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
-      probes: [httpProbe('web', `${sim.url}/svc/${ns}/pinned-web/`)],
+      probes: [httpProbe('web', `${bed.sim.url}/svc/${ns}/pinned-web/`)],
       objectives: [{ type: 'rto', probe: 'web', target: '10s' }],
     });
     const r = await run(spec);
@@ -132,12 +107,12 @@ describe('drills that fail a workload over', () => {
   });
 
   it('power-loss: the taint manager deletes the pods on the target, they come back elsewhere, the taint is gone after restore', async () => {
-    const placed = await deployWeb(kc, ns, 'power-web', nodes, { replicas: 2 });
+    const placed = await deployWeb(kc, ns, 'power-web', bed.nodes, { replicas: 2 });
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
       fault: { mode: 'power-loss' },
-      probes: [httpProbe('web', `${sim.url}/svc/${ns}/power-web/`)],
+      probes: [httpProbe('web', `${bed.sim.url}/svc/${ns}/power-web/`)],
       objectives: [{ type: 'rto', probe: 'web', target: '30s' }],
     });
     const r = await run(spec);
@@ -153,7 +128,7 @@ describe('drills that fail a workload over', () => {
     }
     const after = await readyPodZones(kc, ns, 'power-web');
     expect(after).toHaveLength(2);
-    for (const p of after) expect(nodes.names).not.toContain(p.node);
+    for (const p of after) expect(bed.nodes.names).not.toContain(p.node);
     const probe = r.measurements.probes[0];
     expect(probe?.impact).toBe(true);
     expect(probe?.rtoMs).toBeGreaterThan(2_000);
@@ -166,10 +141,10 @@ describe('drills that fail a workload over', () => {
   });
 
   it('the measured RTO matches the simulator\'s ground truth within one probe interval', async () => {
-    await deployWeb(kc, ns, 'truth-web', nodes, { replicas: 1, readyDelay: '5s' });
+    await deployWeb(kc, ns, 'truth-web', bed.nodes, { replicas: 1, readyDelay: '5s' });
     const spec = await drillSpec({
       target: target(),
-      probes: [httpProbe('web', `${sim.url}/svc/${ns}/truth-web/`)],
+      probes: [httpProbe('web', `${bed.sim.url}/svc/${ns}/truth-web/`)],
       objectives: [{ type: 'rto', probe: 'web', target: '30s' }],
     });
     const r = await run(spec);
@@ -180,7 +155,7 @@ describe('drills that fail a workload over', () => {
     // From injection on (the baseline proved the service up before it): down once at the
     // eviction, up once when the replacement is ready, nothing else.
     const injectAt = Date.parse(r.phases.find((p) => p.phase === 'inject')?.startedAt ?? '');
-    const changes = (await truthOf(sim, ns, 'truth-web')).filter((t) => Date.parse(t.at) >= injectAt);
+    const changes = (await truthOf(bed.sim, ns, 'truth-web')).filter((t) => Date.parse(t.at) >= injectAt);
     expect(changes.map((c) => c.up)).toEqual([false, true]);
     const [down, up] = changes.map((c) => Date.parse(c.at)) as [number, number];
     const truthRto = up - t0;

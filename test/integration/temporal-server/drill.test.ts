@@ -8,13 +8,10 @@ import { issueCert, makeCa } from '../../../devstack/certs.js';
 import { certDir } from '../../../devstack/temporal-server.js';
 import { TEMPORAL_SERVER_VERSION } from '../../../devstack/versions.js';
 import type { DrillResult } from '../../../report/result.js';
-import type { Simulator } from '../../../simulator/server.js';
 import { type JanitorReport, janitorWorkflowType } from '../../../workflows/contract.js';
-import {
-  claimNodes, deleteNamespaceAndWait, deleteWeb, deployWeb, drillSpec, httpProbe, markedRuns, nodeChanges, snapshotNodes, startTestSimulator,
-  startWorker, temporalEnv, waitForPhase, type ClaimedNodes, type NodeState, type TestWorker,
-} from '../../support/drill.js';
-import { createNamespace, kubeFor, uniqueName } from '../../support/kube.js';
+import { useDrillBed } from '../../support/drill-bed.js';
+import { deleteWeb, deployWeb, drillSpec, httpProbe, markedRuns, nodeChanges, snapshotNodes, temporalEnv, waitForPhase } from '../../support/drill.js';
+import { uniqueName } from '../../support/kube.js';
 import { cli, drillDoc, writeYaml } from '../schedule/support.js';
 
 // Drills on the real Temporal server (PostgreSQL, mTLS on), with the workers and clients the
@@ -25,34 +22,13 @@ const stack = inject('serverStack');
 const { stateDir } = inject('serverState');
 
 describe('drills on the real Temporal server with mTLS', () => {
-  const kc = kubeFor(stack);
-  const ns = uniqueName('srv-drill');
-  const runs = new Set<string>();
-  let nodes: ClaimedNodes;
-  let sim: Simulator;
-  let w: TestWorker;
-  let pristine: Map<string, NodeState>;
+  const bed = useDrillBed(stack, { prefix: 'srv-drill' });
+  const { kc, ns, runs } = bed;
 
-  beforeAll(async () => {
-    pristine = await snapshotNodes(kc);
-    await createNamespace(kc, ns);
-    nodes = await claimNodes(kc, { id: ns, count: 2, zones: ['zone-b', 'zone-c'] });
-    sim = await startTestSimulator(kc, ns);
-    w = await startWorker(stack);
-  });
-
-  afterAll(async () => {
-    await w?.stop();
-    await sim?.close();
-    await nodes?.release();
-    await deleteNamespaceAndWait(kc, ns);
-    expect(await nodeChanges(kc, pristine, { mine: runs })).toEqual([]);
-  });
-
-  const target = () => ({ type: 'nodes', selector: nodes.selector });
+  const target = () => ({ type: 'nodes', selector: bed.nodes.selector });
 
   it('talks to the pinned server on PostgreSQL, over mTLS', async () => {
-    const info = await w.client.workflowService.getClusterInfo({});
+    const info = await bed.w.client.workflowService.getClusterInfo({});
     expect(info.serverVersion).toBe(TEMPORAL_SERVER_VERSION.slice(1));
     expect(info.persistenceStore).toMatch(/postgres/);
     expect(info.visibilityStore).toMatch(/postgres/);
@@ -60,53 +36,53 @@ describe('drills on the real Temporal server with mTLS', () => {
   });
 
   it('a drain drill runs end to end: RTO measured, every node restored', async () => {
-    await deployWeb(kc, ns, 'web', nodes, { replicas: 2 });
+    await deployWeb(kc, ns, 'web', bed.nodes, { replicas: 2 });
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
-      probes: [httpProbe('web', `${sim.url}/svc/${ns}/web/`)],
+      probes: [httpProbe('web', `${bed.sim.url}/svc/${ns}/web/`)],
       objectives: [{ type: 'rto', probe: 'web', target: '30s' }],
     });
-    const handle = await startDrill(w.client, w.target, spec.spec, spec.sha256, { approvedBy: 'integration-test' });
+    const handle = await startDrill(bed.w.client, bed.w.target, spec.spec, spec.sha256, { approvedBy: 'integration-test' });
     runs.add(handle.firstExecutionRunId);
     const r = (await handle.result()) as DrillResult;
     expect(r.outcome, r.outcomeReason).toBe('passed');
     expect(r.injection?.evicted).toBe(2);
     expect(r.measurements.probes[0]?.recovered).toBe(true);
-    expect(r.restore?.nodes).toEqual([...nodes.names].sort().map((name) => ({ name, restored: true })));
+    expect(r.restore?.nodes).toEqual([...bed.nodes.names].sort().map((name) => ({ name, restored: true })));
     expect(await nodeChanges(kc, before, { mine: runs })).toEqual([]);
     // Visibility on PostgreSQL finds the run by the drill's search attribute.
     const found: string[] = [];
-    for await (const wf of w.client.workflow.list({ query: `FiredrillDrill = '${spec.spec.metadata.name}'` })) found.push(wf.workflowId);
+    for await (const wf of bed.w.client.workflow.list({ query: `FiredrillDrill = '${spec.spec.metadata.name}'` })) found.push(wf.workflowId);
     expect(found).toContain(handle.workflowId);
     await deleteWeb(kc, ns, 'web');
   });
 
   it('a run terminated mid-hold leaves its marks; the janitor restores exactly what it changed', async () => {
-    await deployWeb(kc, ns, 'term-web', nodes);
+    await deployWeb(kc, ns, 'term-web', bed.nodes);
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
       timing: { hold: '2m', maxDuration: '5m' },
-      probes: [httpProbe('web', `${sim.url}/svc/${ns}/term-web/`)],
+      probes: [httpProbe('web', `${bed.sim.url}/svc/${ns}/term-web/`)],
     });
-    const handle = await startDrill(w.client, w.target, spec.spec, spec.sha256, { approvedBy: 'integration-test' });
+    const handle = await startDrill(bed.w.client, bed.w.target, spec.spec, spec.sha256, { approvedBy: 'integration-test' });
     const runId = handle.firstExecutionRunId;
     runs.add(runId);
     await waitForPhase(handle, 'hold');
     await handle.terminate('integration test: a run lost without its finally');
     await expect(handle.result()).rejects.toThrow();
-    expect((await markedRuns(kc)).get(runId)).toEqual([...nodes.names].sort());
+    expect((await markedRuns(kc)).get(runId)).toEqual([...bed.nodes.names].sort());
 
-    const report = (await w.client.workflow.execute(janitorWorkflowType, {
-      taskQueue: w.taskQueue, workflowId: uniqueName('janitor-srv'), args: [{}],
+    const report = (await bed.w.client.workflow.execute(janitorWorkflowType, {
+      taskQueue: bed.w.taskQueue, workflowId: uniqueName('janitor-srv'), args: [{}],
     })) as JanitorReport;
     const entry = report.restored.find((x) => x.runId === runId);
     expect(entry?.workflowId).toBe(handle.workflowId);
-    expect([...entry?.nodes ?? []].sort()).toEqual([...nodes.names].sort());
+    expect([...entry?.nodes ?? []].sort()).toEqual([...bed.nodes.names].sort());
     expect((await markedRuns(kc)).get(runId)).toBeUndefined();
     expect(await nodeChanges(kc, before, { mine: runs })).toEqual([]);
-    for (const name of nodes.names) expect((await kc.makeApiClient(k8s.CoreV1Api).readNode({ name })).spec?.unschedulable).toBeFalsy();
+    for (const name of bed.nodes.names) expect((await kc.makeApiClient(k8s.CoreV1Api).readNode({ name })).spec?.unschedulable).toBeFalsy();
     await deleteWeb(kc, ns, 'term-web');
   });
 });
