@@ -6,6 +6,8 @@ import pLimit from 'p-limit';
 import { startDrill } from '../client/drills.js';
 import { ZONE_LABEL } from '../devstack/nodes.js';
 import type { DrillResult } from '../report/result.js';
+import { drainNodes } from '../activities/faults/drain.js';
+import { watchBudgets } from '../activities/faults/pdb-watch.js';
 import { sleep } from '../activities/kube/retry.js';
 import { trackDrill } from './cleanup.js';
 import { parseSpec } from './drills.js';
@@ -30,6 +32,8 @@ export interface DrainSize {
   rawConcurrency: number;
   /** Also drain once more through a worker started with NODE_OPTIONS=--max-semi-space-size=1. */
   semiSpaceRun: boolean;
+  /** Concurrencies of the sweep: firedrill's drain (the activity's code, in the bench process) at each. */
+  sweep: number[];
 }
 
 /** What the firedrill variant needs: a client, the bench stack's Temporal, a healthy probe URL, the measured worker. */
@@ -74,7 +78,8 @@ export interface DrillDrainReport {
   worker: WorkerMemory;
 }
 
-export type Variant = 'firedrill' | 'kubectl' | 'raw' | 'firedrill-semispace1';
+/** sweep-<n>: firedrill's drain at concurrency n with the PDB watch; timer-<n>: the same without it. */
+export type Variant = 'firedrill' | 'kubectl' | 'raw' | 'firedrill-semispace1' | `sweep-${number}` | `timer-${number}`;
 
 export interface VariantResult {
   variant: Variant;
@@ -109,6 +114,8 @@ export interface DrainBenchResult {
   /** The measured worker (default Node options) and, when run, the one with a 1 MB semi-space. */
   rss: { worker: WorkerMemory | null; semiSpace: WorkerMemory | null };
   placementSeconds: number[];
+  /** The concurrency sweep and the timer-only run, each with its ratio to the raw bound of this run. */
+  sweep: Array<{ variant: Variant; concurrency: number; pdbWatch: boolean; evictedMs: number; unguardedEvictedMs: number; vsRaw: number; evictionCalls: number }>;
 }
 
 function workload(size: DrainSize): { objects: k8s.KubernetesObject[]; pdbs: DrainBenchResult['pdbs'] } {
@@ -357,6 +364,43 @@ function rawVariant(kc: k8s.KubeConfig, size: DrainSize, zone: string[], zoneSet
   }, progress);
 }
 
+/**
+ * A point of the sweep: cordon the zone at once, then firedrill's drain (drainNodes, as the
+ * inject activity calls it) at `concurrency`, with or without the watch on the budgets. In the
+ * bench process: the pace does not depend on the process, and a drill per point would add its
+ * preflight, baseline and restore to each.
+ */
+function sweepVariant(kc: k8s.KubeConfig, concurrency: number, pdbWatch: boolean, zone: string[], zoneSet: Set<string>, guarded: Set<string>, progress: Progress) {
+  return measure(kc, `${pdbWatch ? 'sweep' : 'timer'}-${concurrency}`, zoneSet, guarded, async () => {
+    const counting = countingCore(kc.makeApiClient(k8s.CoreV1Api));
+    await setUnschedulable(kc, zone, true, concurrency);
+    const budgets = pdbWatch ? await watchBudgets(kc) : undefined;
+    try {
+      const out = await drainNodes(counting.core, zone, {
+        concurrency, evictionTimeoutMs: 30 * 60_000, protectedNamespaces: ['kube-system'], ...(budgets ? { budgets } : {}),
+      }, { retries: 0 });
+      return { report: { evicted: out.evicted, notEvicted: out.notEvicted.length, evictionCalls: counting.evictions(), pdbWatch: budgets !== undefined } };
+    } finally {
+      budgets?.close();
+    }
+  }, progress);
+}
+
+/** The client with its eviction calls counted (API requests per pod). */
+function countingCore(core: k8s.CoreV1Api): { core: k8s.CoreV1Api; evictions(): number } {
+  let n = 0;
+  const wrapped = new Proxy(core, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (prop === 'createNamespacedPodEviction' && typeof v === 'function') {
+        return (...args: unknown[]) => { n++; return (v as (...a: unknown[]) => unknown).apply(target, args); };
+      }
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return { core: wrapped, evictions: () => n };
+}
+
 /** Where a firedrill variant's evicted set differs from kubectl's, or a variant did something else wrong. */
 function evictedSetNotes(variants: VariantResult[], kubectlRun: VariantResult): string[] {
   const notes: string[] = [];
@@ -397,6 +441,20 @@ export async function benchDrain(kc: k8s.KubeConfig, kubectl: string, size: Drai
   variants.push(rawRun);
   await setUnschedulable(kc, zone, false);
 
+  // The sweep, then the timer-only drain at the drill's concurrency: the PDB watch's effect, same run.
+  const sweep: DrainBenchResult['sweep'] = [];
+  const points = [...size.sweep.map((c) => ({ c, watch: true })), ...(size.sweep.length ? [{ c: size.concurrency, watch: false }] : [])];
+  for (const { c, watch } of points) {
+    placementSeconds.push(await placeInZone(kc, size, zoneSet, others, true, progress));
+    const v = await sweepVariant(kc, c, watch, zone, zoneSet, guarded, progress);
+    await setUnschedulable(kc, zone, false);
+    variants.push(v);
+    sweep.push({
+      variant: v.variant, concurrency: c, pdbWatch: Boolean(v.toolReport?.pdbWatch), evictedMs: v.evictedMs, unguardedEvictedMs: v.unguardedEvictedMs,
+      vsRaw: Math.round((rawRun.evictedMs / v.evictedMs) * 100) / 100, evictionCalls: Number(v.toolReport?.evictionCalls ?? 0),
+    });
+  }
+
   // The same drill through a worker with the deployment's NODE_OPTIONS (deploy/40-worker.yaml).
   let semiSpace: WorkerMemory | null = null;
   if (size.semiSpaceRun) {
@@ -428,5 +486,6 @@ export async function benchDrain(kc: k8s.KubeConfig, kubectl: string, size: Drai
     sameSetNotes: notes,
     rss: { worker: firedrillRun.drill?.worker ?? null, semiSpace },
     placementSeconds,
+    sweep,
   };
 }

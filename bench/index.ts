@@ -14,6 +14,10 @@ import {
   type AbortBenchResult, type AccuracyResult, type HistoryRun,
 } from './drills.js';
 import { endOpenDrills } from './cleanup.js';
+import { benchPayloads, type PayloadCase } from './payloads.js';
+import { benchPodMemory, type PodMemoryResult } from './pod-memory.js';
+import { benchPower, type PowerBenchResult } from './power.js';
+import { evaluate } from './targets.js';
 import { deleteNamespace, type Progress } from './kube.js';
 import { spawnBenchWorker, type BenchWorker } from './worker-process.js';
 
@@ -34,11 +38,13 @@ export interface SizeParams {
   accuracyRuns: number;
   accuracySlots: number;
   historyHolds: number[];
+  /** Concurrencies of the drain sweep (each one more placement and drain), not in order: the load drifts. */
+  sweep: number[];
 }
 
 export const SIZES: Record<BenchSize, SizeParams> = {
-  quick: { nodesPerZone: 10, deployments: 10, replicas: 30, drainConcurrency: 50, rawConcurrency: 200, accuracyRuns: 3, accuracySlots: 3, historyHolds: [5, 15] },
-  full: { nodesPerZone: 100, deployments: 30, replicas: 100, drainConcurrency: 50, rawConcurrency: 200, accuracyRuns: 20, accuracySlots: 4, historyHolds: [20, 60] },
+  quick: { nodesPerZone: 10, deployments: 10, replicas: 30, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 3, accuracySlots: 3, historyHolds: [5, 15], sweep: [100, 20, 200, 50] },
+  full: { nodesPerZone: 100, deployments: 30, replicas: 100, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 20, accuracySlots: 4, historyHolds: [20, 60], sweep: [100, 20, 200, 50] },
 };
 
 export interface Target {
@@ -58,6 +64,10 @@ export interface BenchResults {
   params: SizeParams;
   drain: DrainBenchResult;
   abort: AbortBenchResult;
+  power: PowerBenchResult;
+  payloads: PayloadCase[];
+  /** Heap of 3,000 pods as full client objects (what the drain held) vs as the references it keeps. */
+  podMemory: PodMemoryResult;
   history: HistoryRun[];
   /**
    * VmRSS / VmHWM of separate `firedrill worker` processes: `worker` ran the drain drill with
@@ -92,59 +102,7 @@ export function benchStack(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
-export function evaluate(r: Omit<BenchResults, 'targets'>): Target[] {
-  const [a, b, c] = ['firedrill', 'kubectl', 'raw'].map((v) => r.drain.variants.find((x) => x.variant === v));
-  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  const worstHistory = Math.max(...r.history.map((h) => h.events));
-  const worstErr = r.accuracy.worstAbsErrorIntervals;
-  const w = r.workerRss.worker;
-  const sm = r.workerRss.semiSpace;
-  return [
-    {
-      name: 'drain vs sequential kubectl',
-      target: '>= 10x faster',
-      measured: `${r.drain.ratios.firedrillVsKubectl}x (${s(a?.evictedMs ?? 0)} vs ${s(b?.evictedMs ?? 0)})`,
-      met: r.drain.ratios.firedrillVsKubectl >= 10,
-    },
-    {
-      name: 'drain vs raw lower bound',
-      target: '>= 0.8x throughput',
-      measured: `${r.drain.ratios.firedrillThroughputVsRaw}x (${s(a?.evictedMs ?? 0)} vs ${s(c?.evictedMs ?? 0)})`,
-      met: r.drain.ratios.firedrillThroughputVsRaw >= 0.8,
-    },
-    {
-      name: 'same evicted set (firedrill, kubectl)',
-      target: 'identical per Deployment, no DaemonSet pod',
-      measured: r.drain.sameEvictedSet ? 'identical' : r.drain.sameSetNotes.join('; '),
-      met: r.drain.sameEvictedSet,
-    },
-    {
-      name: `abort -> restored (${r.abort.nodes} nodes)`,
-      target: '< 5 s',
-      measured: `${s(r.abort.signalToUncordonedMs)} (restore.endedAt ${s(r.abort.signalToRestoreEndedMs)})`,
-      met: r.abort.signalToUncordonedMs < 5000,
-    },
-    {
-      name: 'history, 1 h drill with 10 probes at 1 s',
-      target: '< 1,000 events',
-      measured: `${worstHistory} events (holds ${r.history.map((h) => `${h.holdSeconds} s: ${h.events}`).join(', ')})`,
-      // Only drills that ran their hold count: a refused drill has a short history too.
-      met: worstHistory < 1000 && r.history.every((h) => h.outcome === 'passed' || h.outcome === 'failed'),
-    },
-    {
-      name: 'worker peak RSS during the drain',
-      target: '< 300 MB',
-      measured: !w ? 'not measured' : `${w.peakMb} MB VmHWM (ready: ${w.readyRssMb} MB${sm ? `; with --max-semi-space-size=1: ${sm.peakMb} MB, ready ${sm.readyRssMb} MB` : ''}${r.workerRss.drillWorkerPeakMb !== null ? `; drill worker peak: ${r.workerRss.drillWorkerPeakMb} MB` : ''})`,
-      met: !!w && w.peakMb < 300,
-    },
-    {
-      name: `RTO error (${r.accuracy.runs.length} runs)`,
-      target: '<= 1 probe interval',
-      measured: worstErr === null ? 'not measured' : `worst ${worstErr}, mean ${r.accuracy.meanAbsErrorIntervals} intervals (${r.accuracy.probeIntervalMs} ms)${r.accuracy.failedRuns ? `, ${r.accuracy.failedRuns} run(s) unmeasured` : ''}`,
-      met: worstErr !== null && worstErr <= 1 && r.accuracy.failedRuns === 0,
-    },
-  ];
-}
+export { evaluate };
 
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const started = Date.now();
@@ -172,6 +130,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     let worker: BenchWorker | undefined;
     let drain: DrainBenchResult;
     let abort: AbortBenchResult;
+    let power: PowerBenchResult;
+    let podMemory: PodMemoryResult;
     let history: HistoryRun[];
     let accuracy: AccuracyResult;
     let drillWorkerPeakMb: number | null = null;
@@ -188,7 +148,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       // The drain first, on a fresh worker. The drained workload stays (in the other zones) for the drills that follow.
       drain = await benchDrain(kc, kubectl, {
         deployments: params.deployments, replicas: params.replicas, concurrency: params.drainConcurrency, rawConcurrency: params.rawConcurrency,
-        semiSpaceRun: opts.semiSpaceRun ?? true,
+        semiSpaceRun: opts.semiSpaceRun ?? true, sweep: params.sweep,
       }, {
         client, temporalAddress: up.status.temporalAddress, temporalNamespace: up.status.temporalNamespace, kubeconfig: up.status.kubeconfig,
         reportDir, probeUrl: ok.url, worker,
@@ -197,9 +157,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       // Kept if a later step fails: the drain is the long part.
       await fs.writeFile(path.join(outDir, `${opts.size}.drain.json`), `${JSON.stringify(drain, null, 2)}\n`);
 
+      podMemory = await benchPodMemory(kc, DRAIN_NS);
+      progress(`pod memory: ${podMemory.pods} pods as client objects ${podMemory.fullObjectsMb} MB heap, as references ${podMemory.refsMb} MB`);
       const ctx = { client, taskQueue: worker.taskQueue, kc, progress };
       drillWorkerHwmReset = await worker.resetPeak();
       abort = await benchAbort(ctx, ok.url);
+      power = await benchPower(ctx, ok.url);
       history = await benchHistory(ctx, ok.url, params.historyHolds);
       accuracy = await benchAccuracy(ctx, params.accuracyRuns, params.accuracySlots, ports.simulator);
       drillWorkerPeakMb = (await worker.memory()).hwmMb;
@@ -231,6 +194,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       params,
       drain,
       abort,
+      power,
+      payloads: benchPayloads(),
+      podMemory,
       history,
       workerRss: {
         method: 'VmRSS and VmHWM from /proc/<pid>/status of a separate `firedrill worker` process (node bin/firedrill.js worker)',
@@ -280,6 +246,12 @@ export function formatTable(r: BenchResults): string {
     'drain variants:',
     ...detail,
     ...(r.workerRss.worker ? [`worker: ${r.workerRss.worker.readyRssMb} MB RSS when ready, ${r.workerRss.worker.peakMb} MB peak during the drain drill${r.workerRss.semiSpace ? `; with --max-semi-space-size=1: ${r.workerRss.semiSpace.readyRssMb} MB ready, ${r.workerRss.semiSpace.peakMb} MB peak` : ''}; ${r.workerRss.drillWorkerPeakMb ?? '?'} MB peak running benchmarks 2, 3, 5`] : []),
+    ...(d.sweep.length ? ['drain sweep (firedrill\'s drain in the bench process; vs raw = raw wall time / this one):',
+      ...d.sweep.map((x) => `  ${x.variant.padEnd(10)} concurrency ${String(x.concurrency).padStart(3)}${x.pdbWatch ? ', PDB watch' : ', timer only'}: ${(x.evictedMs / 1000).toFixed(2)} s (without PDB ${(x.unguardedEvictedMs / 1000).toFixed(2)} s), ${x.vsRaw}x raw, ${x.evictionCalls} eviction calls`)] : []),
+    `power cut (${r.power.nodes} nodes): raw parallel patch spread ${r.power.rawSpreadMs} ms, firedrill power-loss spread ${r.power.firedrillSpreadMs} ms (${r.power.throughputVsRaw}x raw), abort -> all restored ${r.power.abortToRestoredMs} ms`,
+    `drain pod list, ${r.podMemory.pods} pods: ${r.podMemory.fullObjectsMb} MB heap as client objects (${r.podMemory.fullObjectBytesPerPod} B/pod), ${r.podMemory.refsMb} MB as references (${r.podMemory.refBytesPerPod} B/pod)`,
+    'payloads (heartbeat / result, bytes):',
+    ...r.payloads.map((x) => `  ${x.name}: ${x.segments} segments, ${x.heartbeatBytes} / ${x.resultBytes} (${Math.round(x.ofLimit * 1000) / 10} % of 2 MB)`),
     `history: ${r.history.map((h) => `hold ${h.holdSeconds} s: ${h.events} events, ${h.historyJsonBytes} B JSON${h.historyProtoBytes !== null ? ` / ${h.historyProtoBytes} B proto` : ''}, result ${h.resultJsonBytes} B`).join('; ')}`,
     '',
   ].join('\n');
