@@ -10,6 +10,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { accessError, forbiddenFailure, missingAccess, requiredAccess } from './census/access.js';
 import { KubeConfigError, PermissionError, planDrill, toPlanSummary } from './census/index.js';
 import { createInjectFault, type InjectInput } from './faults/inject.js';
+import { createFaultJoiningNodes, type FaultJoiningInput } from './faults/new-nodes.js';
 import { createListMarkedRuns, createRestoreNodes, createScanMarks, type RestoreInput } from './faults/restore.js';
 import { catalogContexts } from './janitor-contexts.js';
 import type { ActivityDeps } from './deps.js';
@@ -158,6 +159,14 @@ export function createActivities(deps: ActivityDeps) {
       }
     },
 
+    async faultJoiningNodes(input: FaultJoiningInput & { context?: string }): ReturnType<ReturnType<typeof createFaultJoiningNodes>> {
+      try {
+        return await createFaultJoiningNodes(deps.kubeFor(input.context))(input);
+      } catch (err) {
+        throw forbiddenFailure(err, `faulting nodes that joined the target (${input.mode})`) ?? err;
+      }
+    },
+
     async observe(input: ObserveInput & { context?: string }): ReturnType<ReturnType<typeof createObserve>> {
       return createObserve({ kc: deps.kubeFor(input.context), kubeFor: deps.kubeFor, fetch: deps.fetch })(input);
     },
@@ -237,6 +246,7 @@ export function createActivities(deps: ActivityDeps) {
 export type Activities = ReturnType<typeof createActivities>;
 export type { ActivityDeps } from './deps.js';
 export type { InjectInput, InjectResult } from './faults/inject.js';
+export type { FaultJoiningInput, FaultJoiningResult } from './faults/new-nodes.js';
 export type { RestoreResult, MarkedRun, MarkScan, MarkProblem, RestoreInput } from './faults/restore.js';
 export type { ObserveInput, ObserveResult, RpoReadback } from './probes/observe.js';
 export type { LeaseInput, LeaseResult } from './lease.js';
