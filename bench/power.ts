@@ -33,6 +33,8 @@ interface NodeWatch {
   /** First time each node was seen with a taint of `key` (and, after that, without it and schedulable). */
   seen(key: string): Map<string, number>;
   cleared(key: string): Map<string, number>;
+  /** Forgets what was seen of `key`. */
+  reset(key: string): void;
   stop(): void;
 }
 
@@ -40,20 +42,36 @@ async function watchNodes(kc: k8s.KubeConfig, nodes: Set<string>): Promise<NodeW
   const tainted = new Map<string, Map<string, number>>();
   const cleared = new Map<string, Map<string, number>>();
   const of = (m: Map<string, Map<string, number>>, key: string) => m.get(key) ?? m.set(key, new Map()).get(key)!;
-  const list = await kc.makeApiClient(k8s.CoreV1Api).listNode({});
-  const req = await new k8s.Watch(kc).watch('/api/v1/nodes', { resourceVersion: list.metadata?.resourceVersion },
-    (type: string, node: k8s.V1Node) => {
-      const name = node.metadata?.name ?? '';
-      if (!nodes.has(name) || type === 'BOOKMARK') return;
-      const now = Date.now();
-      const keys = new Set((node.spec?.taints ?? []).map((t) => t.key));
-      for (const key of [TAINT_KEY, RAW_TAINT]) {
-        if (keys.has(key)) { if (!of(tainted, key).has(name)) of(tainted, key).set(name, now); } else if (of(tainted, key).has(name) && !node.spec?.unschedulable && !of(cleared, key).has(name)) {
-          of(cleared, key).set(name, now);
-        }
+  const see = (node: k8s.V1Node) => {
+    const name = node.metadata?.name ?? '';
+    if (!nodes.has(name)) return;
+    const now = Date.now();
+    const keys = new Set((node.spec?.taints ?? []).map((t) => t.key));
+    for (const key of [TAINT_KEY, RAW_TAINT]) {
+      if (keys.has(key)) { if (!of(tainted, key).has(name)) of(tainted, key).set(name, now); } else if (of(tainted, key).has(name) && !node.spec?.unschedulable && !of(cleared, key).has(name)) {
+        of(cleared, key).set(name, now);
       }
-    }, () => undefined);
-  return { seen: (k) => of(tainted, k), cleared: (k) => of(cleared, k), stop: () => req.abort() };
+    }
+  };
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  let req: AbortController | undefined;
+  let stopped = false;
+  // kwok's node heartbeats keep the watch busy; when it ends anyway, a fresh list (seen as of
+  // then) and a new watch continue it.
+  const open = async (): Promise<void> => {
+    const list = await core.listNode({});
+    for (const n of list.items) see(n);
+    if (stopped) return;
+    req = await new k8s.Watch(kc).watch('/api/v1/nodes', { resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true },
+      (type: string, node: k8s.V1Node) => { if (type !== 'BOOKMARK') see(node); },
+      () => { if (!stopped) void open().catch(() => undefined); });
+  };
+  await open();
+  return {
+    seen: (k) => of(tainted, k), cleared: (k) => of(cleared, k),
+    reset: (k) => { tainted.delete(k); cleared.delete(k); },
+    stop: () => { stopped = true; req?.abort(); },
+  };
 }
 
 async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -76,12 +94,22 @@ async function rawPowerCut(kc: k8s.KubeConfig, nodes: string[], watch: NodeWatch
     const taints = (byName.get(name)?.spec?.taints ?? []).filter((x) => x.key !== RAW_TAINT);
     return core.patchNode({ name, body: { spec: { taints: add ? [...taints, { key: RAW_TAINT, effect: 'NoSchedule' }] : (taints.length ? taints : null) } } }, merge);
   };
-  await Promise.all(nodes.map((n) => patch(n, true)));
-  await until(() => watch.seen(RAW_TAINT).size === nodes.length, 30_000, 'every raw taint');
+  // A taint left by an interrupted earlier run would be "seen" before the cut: removed first.
+  const left = nodes.filter((n) => byName.get(n)?.spec?.taints?.some((x) => x.key === RAW_TAINT));
+  if (left.length) {
+    await Promise.all(left.map((n) => patch(n, false)));
+    await sleep(1000);
+  }
+  watch.reset(RAW_TAINT);
+  const t0 = Date.now();
+  try {
+    await Promise.all(nodes.map((n) => patch(n, true)));
+    await until(() => watch.seen(RAW_TAINT).size === nodes.length, 30_000, 'every raw taint');
+  } finally {
+    await Promise.all(nodes.map((n) => patch(n, false)));
+  }
   const seen = watch.seen(RAW_TAINT);
-  const out = { spreadMs: spread(seen), totalMs: Math.max(...seen.values()) - t };
-  await Promise.all(nodes.map((n) => patch(n, false)));
-  return out;
+  return { spreadMs: spread(seen), totalMs: Math.max(...seen.values()) - (left.length ? t0 : t) };
 }
 
 export async function benchPower(ctx: DrillCtx, probeUrl: string): Promise<PowerBenchResult> {
@@ -102,8 +130,15 @@ export async function benchPower(ctx: DrillCtx, probeUrl: string): Promise<Power
       'report: { formats: [json] }',
     ].join('\n'), 'bench-power');
     const handle = await startBenchDrill(ctx, spec, sha256);
-    await waitForPhase(handle, 'hold', 180_000);
-    await until(() => watch.seen(TAINT_KEY).size === zone.length, 30_000, 'every power-loss taint');
+    // A drill that ends before its hold (refused, failed) says why instead of a bare timeout.
+    const endedEarly = (handle.result() as Promise<DrillResult>).then((r) => {
+      throw new Error(`power: the drill ended (${r.outcome}: ${r.outcomeReason}) with ${watch.seen(TAINT_KEY).size}/${zone.length} nodes seen tainted`);
+    });
+    endedEarly.catch(() => undefined);
+    await Promise.race([(async () => {
+      await waitForPhase(handle, 'hold', 180_000);
+      await until(() => watch.seen(TAINT_KEY).size === zone.length, 30_000, 'every power-loss taint');
+    })(), endedEarly]);
     const seen = watch.seen(TAINT_KEY);
     await sleep(2000);
     const t = Date.now();
