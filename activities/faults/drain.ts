@@ -179,8 +179,11 @@ export async function drainNodes(core: k8s.CoreV1Api, nodes: string[], opts: Dra
     if (!inflight && (now >= deadline || (!opts.budgets && fallbackAt > deadline))) break;
     // Wait for an answer, a budget's rise, the timer, or a stop: whichever comes first.
     const answered = new Promise<void>((r) => { wake = r; });
-    const until = Math.max(0, Math.min(fallbackAt, deadline) - Date.now());
-    await Promise.race([answered, opts.budgets ? opts.budgets.changed(until, opts.signal) : pause(until, opts.signal)]);
+    if (now >= deadline) await answered;
+    else {
+      const until = Math.max(0, Math.min(fallbackAt, deadline) - Date.now());
+      await Promise.race([answered, opts.budgets ? opts.budgets.changed(until, opts.signal) : pause(until, opts.signal)]);
+    }
     wake = undefined;
     progress();
   }
