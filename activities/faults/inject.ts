@@ -97,9 +97,10 @@ export function createInjectFault(kc: k8s.KubeConfig) {
         restoreBy: new Date(firstChange + (input.maxDurationMs ?? UNKNOWN_MAX_DURATION_MS) + RESTORE_GRACE_MS).toISOString(),
         markedAt: new Date(firstChange).toISOString(),
       };
-      // A power cut hits every node at once: its taints go out together (each node is one read
-      // and one patch), not in waves of fault.concurrency; the cap only bounds the sockets.
-      const limit = pLimit(input.mode === 'power-loss' ? Math.max(input.concurrency, Math.min(input.nodes.length, 200)) : input.concurrency);
+      // fault.concurrency bounds the calls in flight in every mode, so an abort stops the
+      // injection within one batch; a power cut that hits every node at once sets it to at least
+      // the number of target nodes (each node is one read and one patch).
+      const limit = pLimit(input.concurrency);
       const applied = await Promise.all(input.nodes.map((name) => limit(async () => {
         if (stop.signal.aborted) return undefined;
         const out = await applyToNode(core, name, mark, counter);
