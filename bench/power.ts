@@ -122,7 +122,8 @@ export async function benchPower(ctx: DrillCtx, probeUrl: string): Promise<Power
       'apiVersion: firedrill.dev/v1', 'kind: Drill',
       'metadata: { name: bench-power, owner: bench }',
       'target: { type: zone, zone: zone-a }',
-      'fault: { mode: power-loss }',
+      // An instant cut: every node's read and taint in flight at once (fault.concurrency bounds them).
+      `fault: { mode: power-loss, concurrency: ${Math.min(500, zone.length)} }`,
       'timing: { hold: 30m, maxDuration: 40m }',
       'probes:',
       `  - { name: ok, type: http, url: "${probeUrl}", interval: 1s, tolerance: { stableFor: 1s } }`,
