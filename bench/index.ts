@@ -8,76 +8,31 @@ import { ensureKube } from '../devstack/provision.js';
 import { loadKubeConfig, stackDown, stackUp } from '../devstack/stack.js';
 import { connect } from '../client/connection.js';
 import { FIREDRILL_VERSION } from '../client/version.js';
-import { benchDrain, DRAIN_NS, type DrainBenchResult, type WorkerMemory } from './drain.js';
+import { benchDrain, DRAIN_NS, type DrainBenchResult } from './drain.js';
 import {
   always200, benchAbort, benchAccuracy, benchHistory, RTO_NS,
   type AbortBenchResult, type AccuracyResult, type HistoryRun,
 } from './drills.js';
 import { endOpenDrills } from './cleanup.js';
-import { benchPayloads, type PayloadCase } from './payloads.js';
+import { benchPayloads } from './payloads.js';
 import { benchPodMemory, type PodMemoryResult } from './pod-memory.js';
 import { benchPower, type PowerBenchResult } from './power.js';
 import { evaluate } from './targets.js';
 import { deleteNamespace, type Progress } from './kube.js';
+import type { BenchResults, BenchSize, SizeParams } from './model.js';
 import { spawnBenchWorker, type BenchWorker } from './worker-process.js';
 
 // `firedrill bench`: the issue's five benchmarks on a stack of the benchmark's own (own ports,
 // own state directory), so it never disturbs the default local stack or tests using it.
 
-export type BenchSize = 'quick' | 'full';
-
 /** The fleet figures (`--only fleet`): concurrent drills on the real Temporal server, on a stack of their own. */
 export { formatFleet, runFleet } from './fleet.js';
-
-export interface SizeParams {
-  nodesPerZone: number;
-  deployments: number;
-  replicas: number;
-  drainConcurrency: number;
-  rawConcurrency: number;
-  accuracyRuns: number;
-  accuracySlots: number;
-  historyHolds: number[];
-  /** Concurrencies of the drain sweep (each one more placement and drain), not in order: the load drifts. */
-  sweep: number[];
-}
+export type { BenchResults, BenchSize, SizeParams, Target } from './model.js';
 
 export const SIZES: Record<BenchSize, SizeParams> = {
   quick: { nodesPerZone: 10, deployments: 10, replicas: 30, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 3, accuracySlots: 3, historyHolds: [5, 15], sweep: [100, 20, 200, 50] },
   full: { nodesPerZone: 100, deployments: 30, replicas: 100, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 20, accuracySlots: 4, historyHolds: [20, 60], sweep: [100, 20, 200, 50] },
 };
-
-export interface Target {
-  name: string;
-  target: string;
-  measured: string;
-  met: boolean;
-}
-
-export interface BenchResults {
-  size: BenchSize;
-  firedrillVersion: string;
-  startedAt: string;
-  seconds: number;
-  command: string;
-  machine: { nproc: number; memoryGiB: number; node: string; platform: string; cpuModel: string };
-  params: SizeParams;
-  drain: DrainBenchResult;
-  abort: AbortBenchResult;
-  power: PowerBenchResult;
-  payloads: PayloadCase[];
-  /** Heap of 3,000 pods as full client objects (what the drain held) vs as the references it keeps. */
-  podMemory: PodMemoryResult;
-  history: HistoryRun[];
-  /**
-   * VmRSS / VmHWM of separate `firedrill worker` processes: `worker` ran the drain drill with
-   * default Node options, `semiSpace` with --max-semi-space-size=1; drillWorkerPeakMb is the
-   * first one's peak while it ran benchmarks 2, 3 and 5 afterwards.
-   */
-  workerRss: { method: string; worker: WorkerMemory | null; semiSpace: WorkerMemory | null; drillWorkerPeakMb: number | null; drillWorkerHwmReset: boolean };
-  accuracy: AccuracyResult;
-  targets: Target[];
-}
 
 export interface BenchOptions {
   size: BenchSize;

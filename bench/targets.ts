@@ -1,4 +1,4 @@
-import type { BenchResults, Target } from './index.js';
+import type { BenchResults, Target } from './model.js';
 import { BLOB_LIMIT_BYTES } from './payloads.js';
 
 // The targets of the "Performance" issue, each measured against a baseline of the same run
