@@ -4,7 +4,6 @@ import path from 'node:path';
 import { connect } from '../client/connection.js';
 import { projectRoot } from '../devstack/paths.js';
 import { loadKubeConfig, stackDown, stackUp } from '../devstack/stack.js';
-import { progressPrinter } from '../cli/progress.js';
 import { endOpenDrills } from './cleanup.js';
 import { always200 } from './drills.js';
 import { benchStack } from './index.js';
@@ -18,7 +17,9 @@ import { spawnBenchWorker } from './worker-process.js';
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const nodesPerZone = Number(process.argv[2] ?? 100);
-  const progress = progressPrinter('bench');
+  // The CLI's printer is the CLI's: a line per step with the seconds since the start is enough here.
+  const t0 = Date.now();
+  const progress = (m: string) => process.stderr.write(`bench [${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${m}\n`);
   const { ports, stateDir, portBase } = benchStack();
   process.env.FIREDRILL_DEV_PORT_BASE = portBase;
   process.env.FIREDRILL_STATE_DIR = stateDir;
