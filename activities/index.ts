@@ -16,6 +16,7 @@ import { catalogContexts } from './janitor-contexts.js';
 import type { ActivityDeps } from './deps.js';
 import { verifyApproval, type VerifyApprovalInput, type VerifyApprovalResult } from './approvals.js';
 import { createGameDayActivities } from './gameday-report.js';
+import { withHeartbeat } from './heartbeat.js';
 import { createLeaseActivities } from './lease.js';
 import { createNotifier, type NotifyEvent } from './notify.js';
 import { checkPolicy, loadPolicy, type PolicyViolation } from './policy.js';
@@ -61,25 +62,6 @@ function watchedWhere(plan: Awaited<ReturnType<typeof planDrill>>): PreflightRes
     const c = counterpart.get(`${w.kind}/${w.namespace}/${w.name}`);
     return c ? { kind: c.kind, namespace: c.namespace, name: c.name, context: s.context } as WorkloadRef & { context: string } : w;
   });
-}
-
-/**
- * Heartbeats while a short activity runs, so a lost worker is noticed within the heartbeat
- * timeout instead of the start-to-close timeout. Outside an activity (direct calls) it just runs.
- */
-async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
-  let ctx: Context;
-  try {
-    ctx = Context.current();
-  } catch {
-    return fn();
-  }
-  const timer = setInterval(() => ctx.heartbeat(), 2_000);
-  try {
-    return await fn();
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 /** The workflow id of the running activity, for log lines; undefined outside an activity. */

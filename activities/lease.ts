@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { TargetSpec } from '../drills/schema/index.js';
 import { accessError, leaseAccess, missingAccess } from './census/access.js';
 import { serverMessage } from './census/snapshot.js';
+import { withHeartbeat } from './heartbeat.js';
 import { RESTORE_GRACE_MS } from './faults/marks.js';
 import { withApiRetry, type RetryCounter } from './kube/retry.js';
 import {
@@ -63,22 +64,6 @@ function temporalNamespace(): string | undefined {
   }
 }
 
-/** Heartbeats while `fn` runs: the workflow calls these with a short heartbeat timeout. */
-async function beating<T>(fn: () => Promise<T>): Promise<T> {
-  let ctx: Context;
-  try {
-    ctx = Context.current();
-  } catch {
-    return fn();
-  }
-  const timer = setInterval(() => ctx.heartbeat(), 2_000);
-  try {
-    return await fn();
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 export function createLeaseActivities(deps: LeaseDeps) {
   const env = deps.env ?? process.env;
 
@@ -107,10 +92,10 @@ export function createLeaseActivities(deps: LeaseDeps) {
 
   return {
     /** Takes (or renews) the target's lease for `durationMs`; refuses, changing nothing, while an overlapping drill holds one. */
-    acquireLease: (input: LeaseInput): Promise<LeaseResult> => beating(() => acquire(input)),
+    acquireLease: (input: LeaseInput): Promise<LeaseResult> => withHeartbeat(() => acquire(input)),
 
     /** Releases the target's lease if this run still holds it; a lease gone or another run's is left as it is. */
-    releaseLease: (input: ReleaseInput): Promise<{ released: boolean; lease: string }> => beating(() => release(input)),
+    releaseLease: (input: ReleaseInput): Promise<{ released: boolean; lease: string }> => withHeartbeat(() => release(input)),
   };
 
   async function acquire(input: LeaseInput): Promise<LeaseResult> {
