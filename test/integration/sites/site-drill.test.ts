@@ -1,7 +1,7 @@
 import os from 'node:os';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { followDrill, startDrill, terminateRun, waitForPhase } from '../../../client/drills.js';
+import { followDrill, openRunsOf, startDrill, terminateRun, waitForPhase } from '../../../client/drills.js';
 import { SITE_DRILL } from '../../../devstack/site-demo.js';
 import { loadDrillFile } from '../../../drills/load.js';
 import { formatProblem } from '../../../drills/positions.js';
@@ -24,6 +24,23 @@ let sha256: string;
 
 const ms = (iso: string) => Date.parse(iso);
 
+/**
+ * Waits until the storefront is served from site-a again, steadily (five answers in a row, a
+ * second apart): after a power cut of site-a the front fails back only once site-a's pods are
+ * ready and its health checks pass, and a drill started before that has no steady baseline.
+ */
+async function servedFromSiteA(sim: { url: string }, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let inARow = 0;
+  while (inARow < 5) {
+    if (Date.now() > deadline) throw new Error('the storefront was not served steadily from site-a');
+    const res = await fetch(`${sim.url}/front/demo/storefront/`).catch(() => undefined);
+    const body = res?.ok ? await res.text() : '';
+    inARow = body.includes('via site-a/') ? inARow + 1 : 0;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 async function runDrill(w: TestWorker, s: DrillSpec): Promise<DrillResult> {
   const handle = await startDrill(w.client, w.target, s, sha256, { approvedBy: 'site-tests' });
   return followDrill(handle, () => undefined);
@@ -37,6 +54,15 @@ beforeAll(async () => {
   spec = { ...loaded.spec, report: { ...loaded.spec.report, formats: ['json'] } };
   sha256 = loaded.sha256;
   worker = await startWorker(env.stack);
+  // The two-site stack outlives a test run: a run an interrupted earlier run left open would make
+  // every start here "already running". Such a run has no worker; end it (the janitor test below
+  // shows what puts its nodes back).
+  const alone = { ...spec, metadata: { ...spec.metadata, name: 'site-a-alone' }, target: { type: 'cluster' as const, context: 'site-a' } };
+  for (const s of [spec, alone]) {
+    for (const id of await openRunsOf(worker.client, s)) {
+      await terminateRun(worker.client, id, 'left open by an interrupted test run');
+    }
+  }
 }, 900_000);
 
 afterAll(async () => {
@@ -166,6 +192,7 @@ describe('a terminated site drill', () => {
 // own after restore, which the drills above must not start from.
 describe('a whole-cluster drill without a standby', () => {
   it('counts capacity as ready again in the drilled cluster after restore, and lists no workload as not failed over', async () => {
+    await servedFromSiteA(env.sim);
     const before = await snapshotNodes(env.sites.a);
     const alone: DrillSpec = {
       ...spec,
