@@ -117,7 +117,8 @@ export interface HistoryRun {
   outcomeReason: string;
 }
 
-async function protoSize(history: unknown): Promise<number | null> {
+/** A history's protobuf size in bytes, as the server stores it; null when the codec is unavailable. */
+export async function protoSize(history: unknown): Promise<number | null> {
   try {
     const mod = (await import('@temporalio/proto')) as unknown as { default?: ProtoRoot } & ProtoRoot;
     const root = mod.temporal ? mod : mod.default;

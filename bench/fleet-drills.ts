@@ -5,7 +5,7 @@ import { FIREDRILL_VERSION } from '../client/version.js';
 import type { DrillResult } from '../report/result.js';
 import { scheduledDrillWorkflowType, type ScheduledDrillInput } from '../workflows/contract.js';
 import { sleep } from '../activities/kube/retry.js';
-import { parseSpec } from './drills.js';
+import { parseSpec, protoSize } from './drills.js';
 import { percentile, taskLatency, type HistoryEvent } from './fleet-figures.js';
 
 // The fleet's drills: one per node pool (a label on a few nodes of the shared cluster), five
@@ -81,17 +81,6 @@ export interface DrillFigures {
   firstWorkflowTaskStartedMs: number | null;
   firstActivityStartedMs: number | null;
 }
-
-async function protoSize(history: unknown): Promise<number | null> {
-  try {
-    const mod = (await import('@temporalio/proto')) as unknown as { default?: ProtoRoot } & ProtoRoot;
-    const root = mod.temporal ? mod : mod.default;
-    return root?.temporal.api.history.v1.History.encode(history as object).finish().length ?? null;
-  } catch {
-    return null;
-  }
-}
-interface ProtoRoot { temporal: { api: { history: { v1: { History: { encode(h: object): { finish(): Uint8Array } } } } } } }
 
 /** A finished drill's history (events, bytes, task latencies) and its probes' coverage. */
 export async function drillFigures(client: Client, workflowId: string, result: DrillResult): Promise<DrillFigures> {
