@@ -5,6 +5,7 @@ import { sleep } from '../activities/kube/retry.js';
 import type { DrillResult } from '../report/result.js';
 import { parseSpec, startBenchDrill, type DrillCtx } from './drills.js';
 import { zoneNodes } from './kube.js';
+import { abortTimeline, type AbortTimeline, type TimelineEvent } from './abort-timeline.js';
 
 // Power cut: how fast a `power-loss` drill taints every node of the zone (last taint seen minus
 // the first), against a raw parallel patch of the same nodes in the same run (one list, then
@@ -26,6 +27,8 @@ export interface PowerBenchResult {
   /** Abort signal → the last node seen untainted and schedulable; → result.restore.endedAt. */
   abortToRestoredMs: number;
   abortToRestoreEndedMs: number;
+  /** Where that time went, from the drill's history (ms after the abort signal was recorded). */
+  abortTimeline: AbortTimeline | null;
   outcome: string;
 }
 
@@ -147,6 +150,7 @@ export async function benchPower(ctx: DrillCtx, probeUrl: string): Promise<Power
     await until(() => watch.cleared(TAINT_KEY).size === zone.length, 60_000, 'every node restored');
     const restoredAt = Math.max(...watch.cleared(TAINT_KEY).values());
     const r = (await handle.result()) as DrillResult;
+    const timeline = abortTimeline(((await handle.fetchHistory()).events ?? []) as TimelineEvent[]);
     const injectAt = r.injection?.injectStartedAt ? Date.parse(r.injection.injectStartedAt) : NaN;
     const out: PowerBenchResult = {
       nodes: zone.length,
@@ -157,9 +161,11 @@ export async function benchPower(ctx: DrillCtx, probeUrl: string): Promise<Power
       throughputVsRaw: Math.round((Math.max(1, raw.spreadMs) / Math.max(1, spread(seen))) * 100) / 100,
       abortToRestoredMs: restoredAt - t,
       abortToRestoreEndedMs: r.restore?.endedAt ? Date.parse(r.restore.endedAt) - t : NaN,
+      abortTimeline: timeline,
       outcome: r.outcome,
     };
     ctx.progress(`  firedrill power-loss: spread ${out.firedrillSpreadMs} ms (inject start to last ${out.firedrillSinceInjectMs} ms); abort → all restored ${out.abortToRestoredMs} ms`);
+    if (timeline) ctx.progress(`  after the abort signal: hold activities asked to stop ${timeline.cancelRequestedMs} ms, stopped ${timeline.holdActivitiesEndedMs} ms; restore scheduled ${timeline.restoreScheduledMs} ms, started ${timeline.restoreStartedMs} ms, completed ${timeline.restoreCompletedMs} ms`);
     return out;
   } finally {
     watch.stop();

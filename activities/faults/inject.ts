@@ -5,7 +5,7 @@ import type { FaultMode } from '../../drills/schema/index.js';
 import type { RetryCounter } from '../kube/retry.js';
 import { drainNodes, type NotEvicted, type PdbWait } from './drain.js';
 import { RESTORE_GRACE_MS } from './marks.js';
-import { applyToNode, clusterIdentity, NodeHeldError, type ApplyOutcome } from './nodes.js';
+import { applyToNode, clusterIdentity, listAllNodes, NodeHeldError, type ApplyOutcome } from './nodes.js';
 import { watchBudgets, type BudgetWatch } from './pdb-watch.js';
 
 export interface InjectInput {
@@ -99,11 +99,16 @@ export function createInjectFault(kc: k8s.KubeConfig) {
       };
       // fault.concurrency bounds the calls in flight in every mode, so an abort stops the
       // injection within one batch; a power cut that hits every node at once sets it to at least
-      // the number of target nodes (each node is one read and one patch).
+      // the number of target nodes.
+      // One list of the nodes, then each one patched against what it read: one request per node.
+      const wanted = new Set(input.nodes);
+      const listed = new Map((await listAllNodes(core, counter)).filter((n) => wanted.has(n.metadata?.name ?? '')).map((n) => [n.metadata?.name ?? '', n]));
       const limit = pLimit(input.concurrency);
       const applied = await Promise.all(input.nodes.map((name) => limit(async () => {
         if (stop.signal.aborted) return undefined;
-        const out = await applyToNode(core, name, mark, counter);
+        const known = listed.get(name);
+        listed.delete(name);
+        const out = await applyToNode(core, name, mark, counter, known);
         progress.nodesDone++;
         return out;
       })));

@@ -8,6 +8,8 @@ import {
 // Node patches are merge patches carrying the resourceVersion that was read, so a concurrent
 // change by someone else makes the patch fail (409) and is re-read instead of overwritten. They
 // name their field manager, so managedFields tell the drill's changes from everyone else's.
+// A caller that has just listed the nodes passes the listed object: one request per node
+// instead of two, and a node that changed since the list costs one 409 and a read.
 
 const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
@@ -44,16 +46,18 @@ export interface ApplyRun {
  * already marked by this run is left as it is; a node that needs no change is not marked; a
  * node that no longer exists is skipped (retrying cannot bring it back).
  */
-export async function applyToNode(core: k8s.CoreV1Api, name: string, run: ApplyRun, counter: RetryCounter): Promise<ApplyOutcome> {
+export async function applyToNode(core: k8s.CoreV1Api, name: string, run: ApplyRun, counter: RetryCounter, known?: k8s.V1Node): Promise<ApplyOutcome> {
   const gone: ApplyOutcome = { name, actions: [], wasCordoned: false, gone: true };
+  let listed = known;
   for (let attempt = 0; attempt < 10; attempt++) {
     let node: k8s.V1Node;
     try {
-      node = await withApiRetry(() => core.readNode({ name }), counter);
+      node = listed ?? await withApiRetry(() => core.readNode({ name }), counter);
     } catch (err) {
       if (statusOf(err) === 404) return gone;
       throw err;
     }
+    listed = undefined;
     const uid = node.metadata?.uid;
     const mark = readMark(node);
     const wasCordoned = Boolean(node.spec?.unschedulable);
@@ -121,6 +125,8 @@ export interface RestoreOptions {
   record?: ChangedNode;
   /** Use the mark as it reads even when it does not verify (an operator vouched for it). */
   trustMarks?: boolean;
+  /** The node as a list just read it: the first attempt patches against it instead of reading it again. */
+  known?: k8s.V1Node;
 }
 
 const ms = (t: unknown) => (t instanceof Date ? t.getTime() : Date.parse(String(t)));
@@ -192,14 +198,16 @@ export async function restoreNode(core: k8s.CoreV1Api, name: string, runId: stri
   // that is this call's own restore, not "nothing to do".
   const sent = { patched: false, prior: false };
   const record = opts.record;
+  let listed = opts.known;
   for (let attempt = 0; attempt < 10; attempt++) {
     let node: k8s.V1Node;
     try {
-      node = await withApiRetry(() => core.readNode({ name }), counter);
+      node = listed ?? await withApiRetry(() => core.readNode({ name }), counter);
     } catch (err) {
       if (statusOf(err) === 404) return { name, restored: true, note: 'node no longer exists' };
       throw err;
     }
+    listed = undefined;
     const uid = node.metadata?.uid;
     const mark = readMark(node);
     const ours = mark !== undefined && (mark.runId === runId || node.metadata?.labels?.[RUN_LABEL] === runId);

@@ -38,6 +38,9 @@ export interface RestoreResult {
   newNodes?: string[];
 }
 
+/** Node patches in flight during restore: a whole zone's power comes back at once, well under the API server's in-flight limit. */
+const RESTORE_CONCURRENCY = 100;
+
 interface Progress {
   done: number;
   total: number;
@@ -74,10 +77,15 @@ export function createRestoreNodes(kc: k8s.KubeConfig) {
       const names = [...new Set([...labelled, ...all].map((n) => n.metadata?.name ?? '').concat([...records.keys(), ...byJanitor]))]
         .filter((n) => n && !done.some((d) => d.name === n && d.restored));
       total = done.length + names.length;
-      const limit = pLimit(input.concurrency ?? 50);
+      // The lists just read are the nodes' state: each node is patched against it (one request), re-read only on a conflict.
+      const listed = new Map([...labelled, ...all].map((n) => [n.metadata?.name ?? '', n]));
+      const limit = pLimit(input.concurrency ?? RESTORE_CONCURRENCY);
       await Promise.all(names.map((name) => limit(async () => {
         const record = records.get(name);
-        let out = await restoreNode(core, name, input.runId, counter, { ...(record ? { record } : {}), ...(input.trustMarks ? { trustMarks: true } : {}) });
+        const known = listed.get(name);
+        let out = await restoreNode(core, name, input.runId, counter, {
+          ...(record ? { record } : {}), ...(input.trustMarks ? { trustMarks: true } : {}), ...(known ? { known } : {}),
+        });
         if (byJanitor.has(name) && out.restored && out.note === 'no change of this run on the node') out = { name, restored: true, note: 'restored by the janitor at the restore-by deadline' };
         const i = done.findIndex((d) => d.name === out.name);
         if (i >= 0) done[i] = out;

@@ -33,6 +33,7 @@ function markedNode(over: { annotations?: Record<string, string | undefined>; la
 function fakeCore(initial: k8s.V1Node | undefined) {
   let node = initial ? structuredClone(initial) : undefined;
   const patches: Array<{ body: Record<string, unknown>; fieldManager?: string }> = [];
+  const reads = { count: 0 };
   const merge = (into: Record<string, unknown>, body: Record<string, unknown>) => {
     for (const [k, v] of Object.entries(body)) {
       if (v === null) delete into[k];
@@ -43,6 +44,7 @@ function fakeCore(initial: k8s.V1Node | undefined) {
   };
   const core = {
     readNode: async () => {
+      reads.count++;
       if (!node) throw status(404);
       return structuredClone(node);
     },
@@ -56,7 +58,7 @@ function fakeCore(initial: k8s.V1Node | undefined) {
       return node;
     },
   } as unknown as k8s.CoreV1Api;
-  return { core, patches, node: () => node };
+  return { core, patches, reads, node: () => node };
 }
 const counter = (): RetryCounter => ({ retries: 0 });
 
@@ -136,6 +138,18 @@ describe('applying a fault to a node', () => {
     expect(api.node()?.metadata?.annotations?.[DIGEST_ANNOTATION]).toMatch(/^[0-9a-f]{8}$/);
   });
 
+  it('patches against the node a list just read (no read); a node changed since then costs one conflict and a read', async () => {
+    const listed: k8s.V1Node = { metadata: { name: 'n1', uid: 'uid-n1', resourceVersion: '1' }, spec: {} };
+    const api = fakeCore(listed);
+    expect(await applyToNode(api.core, 'n1', run, counter(), listed)).toMatchObject({ actions: ['cordon', 'taint'] });
+    expect({ reads: api.reads.count, patches: api.patches.length }).toEqual({ reads: 0, patches: 1 });
+
+    // Someone cordoned it after the list: the stale patch is refused, the re-read sees the cordon.
+    const stale = fakeCore({ metadata: { name: 'n1', uid: 'uid-n1', resourceVersion: '2' }, spec: { unschedulable: true } });
+    expect(await applyToNode(stale.core, 'n1', run, counter(), listed)).toEqual({ name: 'n1', actions: ['taint'], wasCordoned: true, uid: 'uid-n1' });
+    expect({ reads: stale.reads.count, patches: stale.patches.length }).toEqual({ reads: 1, patches: 2 });
+  });
+
   it('skips a node deleted before the drill reached it, at once (no retries)', async () => {
     const api = fakeCore(undefined);
     const c = counter();
@@ -154,6 +168,21 @@ describe('restoring a node', () => {
     expect(n.spec?.taints).toEqual([{ key: 'theirs', effect: 'NoSchedule' }]);
     expect(n.metadata?.labels).toEqual({});
     expect(n.metadata?.annotations).toEqual({});
+  });
+
+  it('restores against the node a list just read (no read); one changed since then is re-read after the conflict', async () => {
+    const listed = markedNode();
+    const api = fakeCore(listed);
+    expect(await restoreNode(api.core, 'n1', RUN, counter(), { known: listed })).toMatchObject({ restored: true });
+    expect({ reads: api.reads.count, patches: api.patches.length }).toEqual({ reads: 0, patches: 1 });
+
+    // An operator added a taint after the list: the stale patch would drop it, so it is refused and re-read.
+    const changed = markedNode({ spec: { unschedulable: true, taints: [{ key: TAINT_KEY, value: RUN, effect: 'NoExecute' }, { key: 'theirs', effect: 'NoSchedule' }] } });
+    changed.metadata = { ...changed.metadata, resourceVersion: '2' };
+    const stale = fakeCore(changed);
+    expect(await restoreNode(stale.core, 'n1', RUN, counter(), { known: listed })).toMatchObject({ restored: true });
+    expect({ reads: stale.reads.count, patches: stale.patches.length }).toEqual({ reads: 1, patches: 2 });
+    expect(stale.node()?.spec?.taints).toEqual([{ key: 'theirs', effect: 'NoSchedule' }]);
   });
 
   it('honours firedrill.dev/keep-cordoned: leaves the cordon, removes the annotation, says so', async () => {
