@@ -11,6 +11,7 @@ import type { DrillResult } from '../report/result.js';
 import { startSimulator } from '../simulator/server.js';
 import { sleep } from '../activities/kube/retry.js';
 import { trackDrill } from './cleanup.js';
+import { compareWithTruth, type Transition } from './rto-truth.js';
 import type { drillWorkflowType } from '../workflows/contract.js';
 import {
   cordonedCount, deleteNamespace, ensureNamespace, READY_DELAY_ANNOTATION, restartAll, setNodeLabel, upsertAll, zoneNodes,
@@ -189,9 +190,15 @@ const SLOT_LABEL = 'firedrill.dev/bench-rto-slot';
 export interface AccuracyRun {
   slot: number;
   measuredRtoMs: number | null;
+  /** From the drill's first change to the simulator's "up" (its endpoints polled every simulatorPollMs). */
   trueRtoMs: number | null;
+  /** firedrill's recovery instant minus the true one. */
   errorMs: number | null;
   errorIntervals: number | null;
+  /** firedrill's first failed observation minus the true "down". */
+  detectionErrorMs: number | null;
+  /** The midpoint estimate's error (see rto-truth.ts): the sampling bias taken out. */
+  midpointErrorMs: number | null;
   outcome: string;
   note?: string;
 }
@@ -204,6 +211,9 @@ export interface AccuracyResult {
   meanAbsErrorIntervals: number | null;
   worstAbsErrorIntervals: number | null;
   meanErrorMs: number | null;
+  /** The same for the first failed observation against the true "down", and for the midpoint estimate. */
+  meanAbsDetectionErrorIntervals: number | null;
+  meanAbsMidpointErrorIntervals: number | null;
   failedRuns: number;
   /** Slots whose pod could not be put back on their node (their runs went to the other slots). */
   lostSlots: string[];
@@ -267,16 +277,6 @@ async function placeSlot(kc: k8s.KubeConfig, slot: number, node: string, restart
   throw new Error(`rto-${slot} could not be placed on ${node}`);
 }
 
-interface Transition { at: string; up: boolean }
-
-/** Ground truth: the first time the service came back after going down at or after T0 (minus slack). */
-export function trueRto(transitions: Transition[], t0: number, slackMs = 1000): number | null {
-  const downIdx = transitions.findIndex((tr) => !tr.up && Date.parse(tr.at) >= t0 - slackMs);
-  if (downIdx < 0) return null;
-  const up = transitions.slice(downIdx + 1).find((tr) => tr.up);
-  return up ? Date.parse(up.at) - t0 : null;
-}
-
 export async function benchAccuracy(ctx: DrillCtx, runs: number, slots: number, simPort: number): Promise<AccuracyResult> {
   const kc = ctx.kc;
   const intervalMs = 500;
@@ -327,18 +327,17 @@ export async function benchAccuracy(ctx: DrillCtx, runs: number, slots: number, 
         const r = (await handle.result()) as DrillResult;
         const truthRes = await fetch(`${sim.url}/truth/${RTO_NS}/rto-${slot}`);
         const truth = (await truthRes.json()) as { transitions: Transition[] };
-        const t0 = r.measurements.t0 ? Date.parse(r.measurements.t0) : NaN;
-        const measured = r.measurements.probes[0]?.rtoMs ?? null;
-        const truthMs = Number.isFinite(t0) ? trueRto(truth.transitions, t0) : null;
-        const err = measured !== null && truthMs !== null ? measured - truthMs : null;
+        const c = compareWithTruth(r, truth.transitions);
+        const err = c.errorMs;
         const run: AccuracyRun = {
-          slot, measuredRtoMs: measured, trueRtoMs: truthMs, errorMs: err,
+          slot, measuredRtoMs: c.measuredRtoMs, trueRtoMs: c.trueRtoMs, errorMs: err,
           errorIntervals: err === null ? null : Math.round((err / intervalMs) * 100) / 100,
+          detectionErrorMs: c.detectionErrorMs, midpointErrorMs: c.midpointErrorMs,
           outcome: r.outcome,
-          ...(err === null ? { note: `measured ${measured}, truth ${truthMs}, t0 ${r.measurements.t0}, ${r.outcomeReason}` } : {}),
+          ...(err === null ? { note: `measured ${c.measuredRtoMs}, truth ${c.trueRtoMs}, first change ${r.measurements.injectStartedAt ?? r.measurements.t0}, ${r.outcomeReason}` } : {}),
         };
         results.push(run);
-        ctx.progress(`  run ${results.length}/${runs} (slot ${slot}): measured ${measured} ms, truth ${truthMs} ms, error ${err} ms`);
+        ctx.progress(`  run ${results.length}/${runs} (slot ${slot}): measured ${c.measuredRtoMs} ms, truth ${c.trueRtoMs} ms, error ${err} ms (detection ${c.detectionErrorMs} ms, midpoint ${c.midpointErrorMs} ms)`);
       }
     }));
   } finally {
@@ -348,6 +347,10 @@ export async function benchAccuracy(ctx: DrillCtx, runs: number, slots: number, 
   const errs = results.map((r) => r.errorMs).filter((e): e is number => e !== null);
   const abs = errs.map(Math.abs);
   const r2 = (x: number) => Math.round(x * 100) / 100;
+  const meanAbs = (xs: Array<number | null>) => {
+    const v = xs.filter((e): e is number => e !== null).map(Math.abs);
+    return v.length ? r2(v.reduce((a, b) => a + b, 0) / v.length / intervalMs) : null;
+  };
   return {
     runs: results,
     probeIntervalMs: intervalMs,
@@ -356,6 +359,8 @@ export async function benchAccuracy(ctx: DrillCtx, runs: number, slots: number, 
     meanAbsErrorIntervals: abs.length ? r2(abs.reduce((s, x) => s + x, 0) / abs.length / intervalMs) : null,
     worstAbsErrorIntervals: abs.length ? r2(Math.max(...abs) / intervalMs) : null,
     meanErrorMs: errs.length ? Math.round(errs.reduce((s, x) => s + x, 0) / errs.length) : null,
+    meanAbsDetectionErrorIntervals: meanAbs(results.map((r) => r.detectionErrorMs)),
+    meanAbsMidpointErrorIntervals: meanAbs(results.map((r) => r.midpointErrorMs)),
     // Runs never started (every slot lost) count as unmeasured.
     failedRuns: runs - errs.length,
     lostSlots,

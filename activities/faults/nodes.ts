@@ -306,12 +306,14 @@ export function listAllNodes(core: k8s.CoreV1Api, counter: RetryCounter): Promis
 
 /** Nodes with a mark by label or by annotation (a removed label does not hide it), of one run or any. */
 export async function listNodesWithMarks(core: k8s.CoreV1Api, counter: RetryCounter, runId?: string): Promise<k8s.V1Node[]> {
-  const all = await listAllNodes(core, counter);
-  return all.filter((n) => {
-    const label = n.metadata?.labels?.[RUN_LABEL];
-    const ann = n.metadata?.annotations?.[RUN_ANNOTATION];
-    return runId ? label === runId || ann === runId : label !== undefined || ann !== undefined;
-  });
+  return (await listAllNodes(core, counter)).filter((n) => hasMark(n, runId));
+}
+
+/** A mark by label or by annotation, of one run or of any. */
+export function hasMark(n: k8s.V1Node, runId?: string): boolean {
+  const label = n.metadata?.labels?.[RUN_LABEL];
+  const ann = n.metadata?.annotations?.[RUN_ANNOTATION];
+  return runId ? label === runId || ann === runId : label !== undefined || ann !== undefined;
 }
 
 /** The cluster's identity for marks: the UID of its kube-system namespace (stable for the cluster's life). */

@@ -7,7 +7,7 @@ import type { DrillSpec } from '../../drills/schema/index.js';
 import { blockedMsOf, type RetryCounter } from '../kube/retry.js';
 import { readMark, type MarkOwner } from './marks.js';
 import {
-  clusterIdentity, listAllNodes, listMarkedNodes, listNodesWithMarks, restoreNode, type ChangedNode, type RestoreOutcome,
+  clusterIdentity, hasMark, listAllNodes, listMarkedNodes, listNodesWithMarks, restoreNode, type ChangedNode, type RestoreOutcome,
 } from './nodes.js';
 
 export interface RestoreInput {
@@ -68,17 +68,19 @@ export function createRestoreNodes(kc: k8s.KubeConfig) {
     beat();
     const timer = setInterval(beat, 1000);
     try {
-      // By label (the marks as they should be), then every node: a mark whose label was removed
-      // is still found by its run-id annotation.
-      const labelled = await listMarkedNodes(core, counter, input.runId);
-      const all = await listNodesWithMarks(core, counter, input.runId);
+      // One list of every node: a mark is found by its label or, if the label was removed, by
+      // its run-id annotation; the same list tells which nodes joined the target since preflight.
+      const everyNode = await listAllNodes(core, counter);
+      const all = everyNode.filter((n) => hasMark(n, input.runId));
+      const inTarget = input.target && input.planned ? joinedTarget(everyNode, input.target, input.planned) : undefined;
+      everyNode.length = 0; // the rest of the list is not needed past here
       const records = new Map((input.changed ?? []).filter((c) => c.actions.length > 0).map((c) => [c.name, c]));
       const byJanitor = new Set(input.restoredByJanitor ?? []);
-      const names = [...new Set([...labelled, ...all].map((n) => n.metadata?.name ?? '').concat([...records.keys(), ...byJanitor]))]
+      const names = [...new Set(all.map((n) => n.metadata?.name ?? '').concat([...records.keys(), ...byJanitor]))]
         .filter((n) => n && !done.some((d) => d.name === n && d.restored));
       total = done.length + names.length;
       // The lists just read are the nodes' state: each node is patched against it (one request), re-read only on a conflict.
-      const listed = new Map([...labelled, ...all].map((n) => [n.metadata?.name ?? '', n]));
+      const listed = new Map(all.map((n) => [n.metadata?.name ?? '', n]));
       const limit = pLimit(input.concurrency ?? RESTORE_CONCURRENCY);
       await Promise.all(names.map((name) => limit(async () => {
         const record = records.get(name);
@@ -94,8 +96,7 @@ export function createRestoreNodes(kc: k8s.KubeConfig) {
       })));
       // Nodes this run changed are not "new": with fault.includeNewNodes the joined ones were faulted.
       const changedHere = new Set([...done.map((d) => d.name), ...names]);
-      const newNodes = input.target && input.planned
-        ? (await joinedTarget(core, counter, input.target, input.planned)).filter((n) => !changedHere.has(n)) : undefined;
+      const newNodes = inTarget?.filter((n) => !changedHere.has(n));
       const earlierAttempts = Math.max(0, ctx.info.currentAttemptScheduledTimestampMs - ctx.info.scheduledTimestampMs);
       return {
         nodes: [...done].sort((a, b) => a.name.localeCompare(b.name)),
@@ -108,9 +109,9 @@ export function createRestoreNodes(kc: k8s.KubeConfig) {
   };
 }
 
-/** Nodes in the target now that were not in it at preflight. */
-async function joinedTarget(core: k8s.CoreV1Api, counter: RetryCounter, target: DrillSpec['target'], planned: string[]): Promise<string[]> {
-  const now = selectTarget(target, (await listAllNodes(core, counter)).map(toNode)).names;
+/** Nodes in the target as of restore that were not in it at preflight. */
+function joinedTarget(nodes: k8s.V1Node[], target: DrillSpec['target'], planned: string[]): string[] {
+  const now = selectTarget(target, nodes.map(toNode)).names;
   const before = new Set(planned);
   return [...now].filter((n) => !before.has(n)).sort();
 }
