@@ -17,6 +17,7 @@ import { endOpenDrills } from './cleanup.js';
 import { benchPayloads } from './payloads.js';
 import { benchPodMemory, type PodMemoryResult } from './pod-memory.js';
 import { benchPower, type PowerBenchResult } from './power.js';
+import { benchProbeLoad, type ProbeLoadRun } from './probe-load.js';
 import { evaluate } from './targets.js';
 import { deleteNamespace, type Progress } from './kube.js';
 import type { BenchResults, BenchSize, SizeParams } from './model.js';
@@ -30,8 +31,8 @@ export { formatFleet, runFleet } from './fleet.js';
 export type { BenchResults, BenchSize, SizeParams, Target } from './model.js';
 
 export const SIZES: Record<BenchSize, SizeParams> = {
-  quick: { nodesPerZone: 10, deployments: 10, replicas: 30, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 3, accuracySlots: 3, historyHolds: [5, 15], sweep: [100, 20, 200, 50] },
-  full: { nodesPerZone: 100, deployments: 30, replicas: 100, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 20, accuracySlots: 4, historyHolds: [20, 60], sweep: [100, 20, 200, 50] },
+  quick: { nodesPerZone: 10, deployments: 10, replicas: 30, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 3, accuracySlots: 3, historyHolds: [5, 15], sweep: [100, 20, 200, 50], probeCounts: [100, 1000], probeHoldSeconds: 20 },
+  full: { nodesPerZone: 100, deployments: 30, replicas: 100, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 20, accuracySlots: 4, historyHolds: [20, 60], sweep: [100, 20, 200, 50], probeCounts: [100, 1000], probeHoldSeconds: 60 },
 };
 
 export interface BenchOptions {
@@ -89,6 +90,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     let podMemory: PodMemoryResult;
     let history: HistoryRun[];
     let accuracy: AccuracyResult;
+    let probeLoad: ProbeLoadRun[];
     let drillWorkerPeakMb: number | null = null;
     let drillWorkerHwmReset = false;
     const outDir = path.join(projectRoot, 'bench', 'results');
@@ -122,6 +124,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       accuracy = await benchAccuracy(ctx, params.accuracyRuns, params.accuracySlots, ports.simulator);
       drillWorkerPeakMb = (await worker.memory()).hwmMb;
       progress(`drill worker peak (benchmarks 2, 3, 5): ${drillWorkerPeakMb} MB VmHWM`);
+      // After the peak is read: a thousand probes are a load of their own.
+      probeLoad = await benchProbeLoad(ctx, worker.pid, params.probeCounts, params.probeHoldSeconds);
     } finally {
       // A benchmark that failed half-way may have left a drill holding nodes.
       const ended = await endOpenDrills(client);
@@ -158,6 +162,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
         worker: drain.rss.worker, semiSpace: drain.rss.semiSpace, drillWorkerPeakMb, drillWorkerHwmReset,
       },
       accuracy,
+      probeLoad,
     };
     const results: BenchResults = { ...partial, targets: evaluate(partial) };
     await fs.rm(path.join(outDir, `${opts.size}.drain.json`), { force: true });
@@ -207,6 +212,7 @@ export function formatTable(r: BenchResults): string {
     `drain pod list, ${r.podMemory.pods} pods: ${r.podMemory.fullObjectsMb} MB heap as client objects (${r.podMemory.fullObjectBytesPerPod} B/pod), ${r.podMemory.refsMb} MB as references (${r.podMemory.refBytesPerPod} B/pod)`,
     'payloads (heartbeat / result, bytes):',
     ...r.payloads.map((x) => `  ${x.name}: ${x.segments} segments, ${x.heartbeatBytes} / ${x.resultBytes} (${Math.round(x.ofLimit * 1000) / 10} % of 2 MB)`),
+    `probes: ${r.probeLoad.map((p) => `${p.probes} at 1 s: lateness p99 ${p.latenessMs.p99} ms (max ${p.latenessMs.max} ms), ${p.cpuSecondsPer1000Observations} CPU s per 1,000 observations, ${p.historyEvents} history events`).join('; ')}`,
     `history: ${r.history.map((h) => `hold ${h.holdSeconds} s: ${h.events} events, ${h.historyJsonBytes} B JSON${h.historyProtoBytes !== null ? ` / ${h.historyProtoBytes} B proto` : ''}, result ${h.resultJsonBytes} B`).join('; ')}`,
     '',
   ].join('\n');

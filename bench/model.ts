@@ -3,6 +3,7 @@ import type { AbortBenchResult, AccuracyResult, HistoryRun } from './drills.js';
 import type { PayloadCase } from './payloads.js';
 import type { PodMemoryResult } from './pod-memory.js';
 import type { PowerBenchResult } from './power.js';
+import type { ProbeLoadRun } from './probe-load.js';
 
 // The shapes of a bench run: its size, its parameters and what it writes to bench/results/.
 
@@ -20,6 +21,9 @@ export interface SizeParams {
   historyHolds: number[];
   /** Concurrencies of the drain sweep (each one more placement and drain), not in order: the load drifts. */
   sweep: number[];
+  /** Probe counts of the probe-load benchmark (one drill each) and its hold. */
+  probeCounts: number[];
+  probeHoldSeconds: number;
 }
 
 export interface Target {
@@ -51,5 +55,7 @@ export interface BenchResults {
    */
   workerRss: { method: string; worker: WorkerMemory | null; semiSpace: WorkerMemory | null; drillWorkerPeakMb: number | null; drillWorkerHwmReset: boolean };
   accuracy: AccuracyResult;
+  /** One drill per probe count: lateness of the probes and the worker's CPU per 1,000 observations. */
+  probeLoad: ProbeLoadRun[];
   targets: Target[];
 }
