@@ -12,7 +12,7 @@ import { sleep } from '../activities/kube/retry.js';
 import { trackDrill } from './cleanup.js';
 import { parseSpec } from './drills.js';
 import {
-  deleteNamespace, ensureNamespace, liveEvictable, restartAll, setUnschedulable, upsertAll, waitPlaced,
+  deleteNamespace, ensureNamespace, liveEvictable, restartAll, setNodeLabel, setUnschedulable, upsertAll, waitPlaced,
   watchZone, zoneNodes, type Progress,
 } from './kube.js';
 import { spawnBenchWorker, type BenchWorker } from './worker-process.js';
@@ -58,6 +58,12 @@ export interface WorkerMemory {
   /** VmHWM at the end of the drill; the start-up peak is excluded when hwmReset. */
   peakMb: number;
   hwmReset: boolean;
+  /**
+   * After one small drill (a cordon of one node, a few seconds), before the drain: the first
+   * drill's one-time cost (the workflow sandbox, code paths compiled, connections) is paid, so
+   * peak minus this is what the drain's pods cost. Null when not measured.
+   */
+  warmRssMb: number | null;
 }
 
 export interface DrillDrainReport {
@@ -265,6 +271,7 @@ async function drillVariant(kc: k8s.KubeConfig, variant: Variant, ctx: DrainDril
     'report: { formats: [json] }',
   ].join('\n'), `bench-${variant}`);
   const ready = await worker.memory();
+  const warmRssMb = await warmUp(kc, ctx, worker, progress);
   const hwmReset = await worker.resetPeak();
   let drill: Omit<DrillDrainReport, 'worker' | 'evictedSinceT0Ms'> | undefined;
   const v = await measure(kc, variant, zoneSet, guarded, async () => {
@@ -291,12 +298,40 @@ async function drillVariant(kc: k8s.KubeConfig, variant: Variant, ctx: DrainDril
   }, progress);
   const after = await worker.memory();
   const mem: WorkerMemory = {
-    pid: worker.pid, nodeOptions: worker.nodeOptions, readyRssMb: ready.rssMb, startupHwmMb: ready.hwmMb, peakMb: after.hwmMb, hwmReset,
+    pid: worker.pid, nodeOptions: worker.nodeOptions, readyRssMb: ready.rssMb, startupHwmMb: ready.hwmMb, peakMb: after.hwmMb, hwmReset, warmRssMb,
   };
   const d = drill as unknown as Omit<DrillDrainReport, 'worker' | 'evictedSinceT0Ms'>;
   v.drill = { ...d, evictedSinceT0Ms: d.t0AfterInjectStartMs === null ? null : v.evictedMs - d.t0AfterInjectStartMs, worker: mem };
-  progress(`  ${variant}: ${d.outcome}, T0 ${((d.t0AfterInjectStartMs ?? 0) / 1000).toFixed(2)} s after inject began, restore ${((d.restoreMs ?? 0) / 1000).toFixed(2)} s (${d.restoredNodes} nodes); worker RSS ${mem.readyRssMb} MB ready, peak ${mem.peakMb} MB`);
+  progress(`  ${variant}: ${d.outcome}, T0 ${((d.t0AfterInjectStartMs ?? 0) / 1000).toFixed(2)} s after inject began, restore ${((d.restoreMs ?? 0) / 1000).toFixed(2)} s (${d.restoredNodes} nodes); worker RSS ${mem.readyRssMb} MB ready, ${mem.warmRssMb ?? '?'} MB after a first small drill, peak ${mem.peakMb} MB`);
   return v;
+}
+
+const WARM_LABEL = 'firedrill.dev/bench-warm-up';
+
+/** One small drill on the worker (cordon one node of another zone for 2 s); its VmRSS afterwards. */
+async function warmUp(kc: k8s.KubeConfig, ctx: DrainDrillCtx, worker: BenchWorker, progress: Progress): Promise<number | null> {
+  const node = (await zoneNodes(kc, OTHER_ZONES[0] as string))[0];
+  if (!node) return null;
+  await setNodeLabel(kc, node, WARM_LABEL, '1');
+  try {
+    const { spec, sha256 } = parseSpec([
+      'apiVersion: firedrill.dev/v1', 'kind: Drill',
+      'metadata: { name: bench-warm-up, owner: bench }',
+      `target: { type: nodes, selector: "${WARM_LABEL}=1" }`,
+      'fault: { mode: cordon }',
+      'timing: { hold: 2s, maxDuration: 5m }',
+      'probes:',
+      `  - { name: ok, type: http, url: "${ctx.probeUrl}", interval: 1s, tolerance: { stableFor: 1s } }`,
+      'report: { formats: [json] }',
+    ].join('\n'), 'bench-warm-up');
+    const handle = trackDrill(await startDrill(ctx.client, { taskQueue: worker.taskQueue }, spec, sha256, { approvedBy: 'bench' }));
+    const r = (await handle.result()) as DrillResult;
+    const rss = (await worker.memory()).rssMb;
+    progress(`  warm-up drill ${handle.workflowId} on worker process ${worker.pid}: ${r.outcome}; worker RSS ${rss} MB after it`);
+    return rss;
+  } finally {
+    await setNodeLabel(kc, node, WARM_LABEL, null);
+  }
 }
 
 /** The drain workload placed in the zone, with the other zones cordoned during the first placement. */
