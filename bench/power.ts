@@ -1,6 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { abortRun, waitForPhase } from '../client/drills.js';
-import { TAINT_KEY } from '../activities/faults/marks.js';
+import { markAnnotations, TAINT_KEY } from '../activities/faults/marks.js';
 import { sleep } from '../activities/kube/retry.js';
 import type { DrillResult } from '../report/result.js';
 import { parseSpec, startBenchDrill, type DrillCtx } from './drills.js';
@@ -19,6 +19,9 @@ export interface PowerBenchResult {
   /** Raw: first to last node seen with the taint, and call to last seen. */
   rawSpreadMs: number;
   rawTotalMs: number;
+  /** The same for a raw patch making the drill's whole change (see rawPowerCut), and firedrill against it. */
+  rawSameChangeSpreadMs: number;
+  throughputVsSameChange: number;
   /** firedrill: first to last node seen with its power-loss taint, and inject start to last. */
   firedrillSpreadMs: number;
   firedrillSinceInjectMs: number | null;
@@ -50,7 +53,7 @@ async function watchNodes(kc: k8s.KubeConfig, nodes: Set<string>): Promise<NodeW
     if (!nodes.has(name)) return;
     const now = Date.now();
     const keys = new Set((node.spec?.taints ?? []).map((t) => t.key));
-    for (const key of [TAINT_KEY, RAW_TAINT]) {
+    for (const key of [TAINT_KEY, RAW_TAINT, RAW_MARKED_TAINT]) {
       if (keys.has(key)) { if (!of(tainted, key).has(name)) of(tainted, key).set(name, now); } else if (of(tainted, key).has(name) && !node.spec?.unschedulable && !of(cleared, key).has(name)) {
         of(cleared, key).set(name, now);
       }
@@ -87,40 +90,92 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
 
 const spread = (m: Map<string, number>) => Math.max(...m.values()) - Math.min(...m.values());
 
-/** The lower bound: one list, then every node's taint patched at once; then the taint removed again. */
-async function rawPowerCut(kc: k8s.KubeConfig, nodes: string[], watch: NodeWatch): Promise<{ spreadMs: number; totalMs: number }> {
+/**
+ * The lower bound: one list, then every node patched at once, nothing else; then undone.
+ * `plain` adds a NoSchedule taint only. `same-change` makes the change a power-loss drill makes
+ * (cordon, a NoExecute taint, a label and annotations of the marks' keys and sizes under another
+ * prefix, a field manager), so the difference to firedrill is firedrill's own, not the change's.
+ */
+async function rawPowerCut(kc: k8s.KubeConfig, nodes: string[], watch: NodeWatch, kind: 'plain' | 'same-change'): Promise<{ spreadMs: number; totalMs: number }> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+  const key = kind === 'plain' ? RAW_TAINT : RAW_MARKED_TAINT;
   const t = Date.now();
   const byName = new Map((await core.listNode({})).items.map((n) => [n.metadata?.name ?? '', n]));
   const patch = (name: string, add: boolean) => {
-    const taints = (byName.get(name)?.spec?.taints ?? []).filter((x) => x.key !== RAW_TAINT);
-    return core.patchNode({ name, body: { spec: { taints: add ? [...taints, { key: RAW_TAINT, effect: 'NoSchedule' }] : (taints.length ? taints : null) } } }, merge);
+    const node = byName.get(name);
+    const taints = (node?.spec?.taints ?? []).filter((x) => x.key !== key);
+    if (kind === 'plain') {
+      return core.patchNode({ name, body: { spec: { taints: add ? [...taints, { key, effect: 'NoSchedule' }] : (taints.length ? taints : null) } } }, merge);
+    }
+    const ann = benchMarkAnnotations(node);
+    const body = add
+      ? { metadata: { labels: { [RAW_MARKED_LABEL]: BENCH_RUN }, annotations: ann }, spec: { unschedulable: true, taints: [...taints, { key, value: BENCH_RUN, effect: 'NoExecute' }] } }
+      : { metadata: { labels: { [RAW_MARKED_LABEL]: null }, annotations: Object.fromEntries(Object.keys(ann).map((k) => [k, null])) }, spec: { unschedulable: null, taints: taints.length ? taints : null } };
+    return core.patchNode({ name, body, fieldManager: 'firedrill-bench' }, merge);
   };
-  // A taint left by an interrupted earlier run would be "seen" before the cut: removed first.
-  const left = nodes.filter((n) => byName.get(n)?.spec?.taints?.some((x) => x.key === RAW_TAINT));
+  // A change left by an interrupted earlier run would be "seen" before the cut: undone first.
+  const left = nodes.filter((n) => byName.get(n)?.spec?.taints?.some((x) => x.key === key));
   if (left.length) {
     await Promise.all(left.map((n) => patch(n, false)));
     await sleep(1000);
   }
-  watch.reset(RAW_TAINT);
+  watch.reset(key);
   const t0 = Date.now();
   try {
     await Promise.all(nodes.map((n) => patch(n, true)));
-    await until(() => watch.seen(RAW_TAINT).size === nodes.length, 30_000, 'every raw taint');
+    await until(() => watch.seen(key).size === nodes.length, 30_000, `every raw ${kind} taint`);
   } finally {
     await Promise.all(nodes.map((n) => patch(n, false)));
   }
-  const seen = watch.seen(RAW_TAINT);
+  const seen = watch.seen(key);
   return { spreadMs: spread(seen), totalMs: Math.max(...seen.values()) - (left.length ? t0 : t) };
+}
+
+const RAW_MARKED_TAINT = 'firedrill.dev/bench-raw-loss';
+const RAW_MARKED_LABEL = 'bench.firedrill.dev/run';
+const BENCH_RUN = '0192f3a4-5b6c-7d8e-9f00-000000000000';
+
+/** Annotations of the marks' sizes (the node's own prior state) under a prefix no janitor reads. */
+function benchMarkAnnotations(node: k8s.V1Node | undefined): Record<string, string> {
+  const real = markAnnotations({
+    runId: BENCH_RUN, workflowId: 'bench-power-raw-0000000000000', actions: ['cordon', 'taint'],
+    prior: {
+      unschedulable: false,
+      taints: (node?.spec?.taints ?? []).map((x) => ({ key: x.key, ...(x.value !== undefined ? { value: x.value } : {}), effect: x.effect })),
+      labels: { ...node?.metadata?.labels },
+    },
+    owner: { namespace: 'default', taskQueue: 'firedrill-bench-power', cluster: '00000000-0000-0000-0000-000000000000' },
+    restoreBy: new Date().toISOString(), markedAt: new Date().toISOString(), nodeUid: node?.metadata?.uid ?? '',
+  });
+  return Object.fromEntries(Object.entries(real).map(([k, v]) => [k.replace(/^firedrill\.dev\//, 'bench.firedrill.dev/'), v]));
+}
+
+/** DaemonSet pods back on every node of the zone: a NoExecute cut evicts them, and the next cut should find the same pods. */
+async function daemonPodsBack(kc: k8s.KubeConfig, nodes: Set<string>, want: number): Promise<number> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const count = async () => (await core.listPodForAllNamespaces({})).items
+    .filter((p) => nodes.has(p.spec?.nodeName ?? '') && !p.metadata?.deletionTimestamp && p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet')).length;
+  const deadline = Date.now() + 60_000;
+  let n = await count();
+  while (n < want && Date.now() < deadline) {
+    await sleep(500);
+    n = await count();
+  }
+  return n;
 }
 
 export async function benchPower(ctx: DrillCtx, probeUrl: string): Promise<PowerBenchResult> {
   const zone = await zoneNodes(ctx.kc, 'zone-a');
   const watch = await watchNodes(ctx.kc, new Set(zone));
   try {
-    const raw = await rawPowerCut(ctx.kc, zone, watch);
+    const zoneSet = new Set(zone);
+    const daemonPods = await daemonPodsBack(ctx.kc, zoneSet, 0);
+    const raw = await rawPowerCut(ctx.kc, zone, watch, 'plain');
     ctx.progress(`power: raw parallel taint of ${zone.length} nodes: spread ${raw.spreadMs} ms (call to last ${raw.totalMs} ms)`);
+    const same = await rawPowerCut(ctx.kc, zone, watch, 'same-change');
+    const back = await daemonPodsBack(ctx.kc, zoneSet, daemonPods);
+    ctx.progress(`power: raw parallel patch with the drill's change (cordon, NoExecute taint, marks' bytes): spread ${same.spreadMs} ms (call to last ${same.totalMs} ms); ${back}/${daemonPods} DaemonSet pods back`);
     const { spec, sha256 } = parseSpec([
       'apiVersion: firedrill.dev/v1', 'kind: Drill',
       'metadata: { name: bench-power, owner: bench }',
@@ -156,6 +211,8 @@ export async function benchPower(ctx: DrillCtx, probeUrl: string): Promise<Power
       nodes: zone.length,
       rawSpreadMs: raw.spreadMs,
       rawTotalMs: raw.totalMs,
+      rawSameChangeSpreadMs: same.spreadMs,
+      throughputVsSameChange: Math.round((Math.max(1, same.spreadMs) / Math.max(1, spread(seen))) * 100) / 100,
       firedrillSpreadMs: spread(seen),
       firedrillSinceInjectMs: Number.isFinite(injectAt) ? Math.max(...seen.values()) - injectAt : null,
       throughputVsRaw: Math.round((Math.max(1, raw.spreadMs) / Math.max(1, spread(seen))) * 100) / 100,
