@@ -302,6 +302,8 @@ export async function drillWorkflow(input: DrillInput): Promise<DrillResult> {
         });
         restoreEndedAt = now();
         journalRestore(journal, held.injection, restore);
+        // An aborted hold's probes may still be stopping: their timeline is needed from here on.
+        if (held.probesStopping) await held.probesStopping;
         // Under a second of failing calls is noise; the exact figure is in the result either way.
         if (restore.blockedMs >= 1000) {
           const tries = (restore.attempt ?? 1) > 1 ? `, ${restore.attempt} attempts` : '';

@@ -35,6 +35,12 @@ export interface HoldState {
   hold?: ObserveResult;
   /** fault.includeNewNodes: the nodes that joined the target during the hold and were faulted. */
   joined?: FaultJoiningResult;
+  /**
+   * An abort ended the hold: the probes' activity was asked to stop and learns of it at its next
+   * heartbeat, up to about two seconds later. Restore does not wait for that (the probes change
+   * nothing); the drill awaits this before failback, and then `hold` holds the partial timeline.
+   */
+  probesStopping?: Promise<void>;
 }
 
 /** Margin past the cap for the observation's own deadline: the workflow's cap always ends it first. */
@@ -147,6 +153,7 @@ export async function injectAndHold(s: HoldState, c: HoldContext): Promise<void>
     if (spec.guardrails.abortAtMaxDuration) c.stop('aborted', `guardrail: ${msg}`);
   };
 
+  let cancelled = false;
   try {
     // Injection runs until it is done, the cap, a guardrail or an abort (which cancels this scope).
     const inTime = await condition(() => injected || observed, capAt - Date.parse(now()));
@@ -168,6 +175,9 @@ export async function injectAndHold(s: HoldState, c: HoldContext): Promise<void>
       const early = left > 0 ? await condition(() => observed, left) : false;
       if (!early && holdEnd > capAt) capNote(`before the hold's end: the hold was cut to ${formatDuration(Math.max(0, capAt - t0))} after T0`);
     }
+  } catch (err) {
+    cancelled = isCancellation(err);
+    throw err;
   } finally {
     // Restore must not start while the injection may still change a node.
     if (!injected) injectScope.cancel();
@@ -178,7 +188,10 @@ export async function injectAndHold(s: HoldState, c: HoldContext): Promise<void>
       recordJoined(s, journal);
     }
     observeScope.cancel();
-    await CancellationScope.nonCancellable(() => observing);
+    // Aborted: restore starts now, not when the probes' activity has noticed (runs recorded
+    // before this waited for it first, and replay the same).
+    if (cancelled && patched('restore-before-probes-stop')) s.probesStopping = observing;
+    else await CancellationScope.nonCancellable(() => observing);
   }
   if (observeError) throw observeError;
   // A hold that ends while the probes' activity waits to be retried has no timeline to

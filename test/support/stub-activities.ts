@@ -116,10 +116,12 @@ function cancelled(ctx: Context): Promise<void> {
  * An activity that runs until the workflow cancels it, then reports the cancellation, with
  * `details(input)` attached when given (as observe hands back its timeline).
  */
-export function untilCancelled<I, R>(details?: (input: I, startedAt: number) => unknown): (input: I) => Promise<R> {
+export function untilCancelled<I, R>(details?: (input: I, startedAt: number) => unknown, opts: { stopsAfter?: Gate } = {}): (input: I) => Promise<R> {
   return async (input: I) => {
     const startedAt = Date.now();
     await cancelled(Context.current());
+    // An activity slow to stop (a real one learns of it at its next heartbeat): ends when the test opens the gate.
+    if (opts.stopsAfter) await opts.stopsAfter.opened;
     throw new CancelledFailure('cancelled by the workflow', details ? [details(input, startedAt)] : []);
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abortSignal, approveSignal, statusQuery, type DrillPhase } from '../../../workflows/contract.js';
 import {
-  afterGate, failWith, gate, guardrailHold, preflightResult, STUB_NODES, stubActivities, untilCancelled, type ActivityOverrides, type Stubs,
+  afterGate, failWith, gate, guardrailHold, healthyObservation, preflightResult, STUB_NODES, stubActivities, untilCancelled, type ActivityOverrides, type Stubs,
 } from '../../support/stub-activities.js';
 import { drillFixture, startWorkflowEnv, waitForDrillPhase, waitUntil, type WorkflowEnv } from '../../support/workflow-env.js';
 
@@ -144,6 +144,27 @@ describe('drill workflow', () => {
           expect(t.stubs.inputsOf('notify').at(-1)?.kind).toBe('abort');
         }));
     }
+
+    it('in hold: restore starts while the probes are still stopping, and their timeline still reaches the result', () => {
+      const g = gate();
+      const stubs = stubActivities((d) => ({
+        observe: (i) => (i.mode === 'hold' ? untilCancelled<typeof i, never>((input, at) => healthyObservation(input, at), { stopsAfter: g })(i) : d.observe(i)),
+      }));
+      return wf.withWorker(stubs, async (t) => {
+        const handle = await t.startDrill(drillFixture({ timing: { hold: 60_000 } }));
+        await waitForDrillPhase(handle, 'hold');
+        await handle.signal(abortSignal, abort);
+        // The hold's probes have not stopped yet (the gate is shut): restore must not wait for them.
+        await t.stubs.started('restoreNodes', 1, 5_000);
+        g.open();
+        const r = await handle.result();
+        expect(r.outcome).toBe('aborted');
+        expect(t.stubs.count('restoreNodes')).toBe(1);
+        expect(t.stubs.steps().slice(-5)).toEqual(['restoreNodes', 'observe:failback', 'releaseLease', 'writeReport', 'notify']);
+        // Measured from the hold's timeline, which arrived after restore had started.
+        expect(r.measurements.probes.map((p) => p.probe)).toEqual(drillFixture().probes.map((p) => p.name));
+      });
+    });
 
     // Restore and failback run in a non-cancellable scope: an abort then cannot stop them,
     // and restore is not run a second time.
