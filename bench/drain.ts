@@ -10,7 +10,7 @@ import { drainNodes } from '../activities/faults/drain.js';
 import { watchBudgets } from '../activities/faults/pdb-watch.js';
 import { sleep } from '../activities/kube/retry.js';
 import { trackDrill } from './cleanup.js';
-import { parseSpec } from './drills.js';
+import { benchSpec, httpProbe } from './spec.js';
 import {
   deleteNamespace, ensureNamespace, liveEvictable, restartAll, setNodeLabel, setUnschedulable, upsertAll, waitPlaced,
   watchZone, zoneNodes, type Progress,
@@ -258,18 +258,12 @@ const phaseStart = (r: DrillResult, phase: string) => {
  */
 async function drillVariant(kc: k8s.KubeConfig, variant: Variant, ctx: DrainDrillCtx, worker: BenchWorker, zone: string[], size: DrainSize,
   zoneSet: Set<string>, guarded: Set<string>, progress: Progress): Promise<VariantResult> {
-  const { spec, sha256 } = parseSpec([
-    'apiVersion: firedrill.dev/v1', 'kind: Drill',
-    `metadata: { name: bench-${variant}, owner: bench }`,
-    `target: { type: zone, zone: ${ZONE} }`,
-    `fault: { mode: drain, concurrency: ${size.concurrency}, evictionTimeout: 30m }`,
+  const { spec, sha256 } = benchSpec({
+    name: `bench-${variant}`, target: `{ type: zone, zone: ${ZONE} }`, fault: `{ mode: drain, concurrency: ${size.concurrency}, evictionTimeout: 30m }`,
     // The hold counts from T0, so a long drain leaves nothing of it: restore follows at once.
-    'timing: { hold: 5s, maxDuration: 90m }',
-    'probes:',
-    `  - { name: ok, type: http, url: "${ctx.probeUrl}", interval: 1s, tolerance: { stableFor: 1s } }`,
-    `safety: { maxNodes: ${Math.max(100, zone.length)}, maxFraction: 0.5, protectedNamespaces: [kube-system] }`,
-    'report: { formats: [json] }',
-  ].join('\n'), `bench-${variant}`);
+    timing: '{ hold: 5s, maxDuration: 90m }', probes: [httpProbe('ok', ctx.probeUrl)],
+    safety: `{ maxNodes: ${Math.max(100, zone.length)}, maxFraction: 0.5, protectedNamespaces: [kube-system] }`,
+  });
   const ready = await worker.memory();
   const warmRssMb = await warmUp(kc, ctx, worker, progress);
   const hwmReset = await worker.resetPeak();
@@ -314,16 +308,10 @@ async function warmUp(kc: k8s.KubeConfig, ctx: DrainDrillCtx, worker: BenchWorke
   if (!node) return null;
   await setNodeLabel(kc, node, WARM_LABEL, '1');
   try {
-    const { spec, sha256 } = parseSpec([
-      'apiVersion: firedrill.dev/v1', 'kind: Drill',
-      'metadata: { name: bench-warm-up, owner: bench }',
-      `target: { type: nodes, selector: "${WARM_LABEL}=1" }`,
-      'fault: { mode: cordon }',
-      'timing: { hold: 2s, maxDuration: 5m }',
-      'probes:',
-      `  - { name: ok, type: http, url: "${ctx.probeUrl}", interval: 1s, tolerance: { stableFor: 1s } }`,
-      'report: { formats: [json] }',
-    ].join('\n'), 'bench-warm-up');
+    const { spec, sha256 } = benchSpec({
+      name: 'bench-warm-up', target: `{ type: nodes, selector: "${WARM_LABEL}=1" }`, fault: '{ mode: cordon }',
+      timing: '{ hold: 2s, maxDuration: 5m }', probes: [httpProbe('ok', ctx.probeUrl)],
+    });
     const handle = trackDrill(await startDrill(ctx.client, { taskQueue: worker.taskQueue }, spec, sha256, { approvedBy: 'bench' }));
     const r = (await handle.result()) as DrillResult;
     const rss = (await worker.memory()).rssMb;

@@ -4,13 +4,12 @@ import * as k8s from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { abortRun, startDrill, waitForPhase } from '../client/drills.js';
 import { ZONE_LABEL } from '../devstack/nodes.js';
-import { parseDrillSource } from '../drills/load.js';
-import { formatProblem } from '../drills/positions.js';
 import type { DrillSpec } from '../drills/schema/index.js';
 import type { DrillResult } from '../report/result.js';
 import { startSimulator } from '../simulator/server.js';
 import { sleep } from '../activities/kube/retry.js';
 import { trackDrill } from './cleanup.js';
+import { benchSpec, httpProbe } from './spec.js';
 import { compareWithTruth, type Transition } from './rto-truth.js';
 import type { drillWorkflowType } from '../workflows/contract.js';
 import {
@@ -28,12 +27,6 @@ export interface DrillCtx {
   progress: Progress;
 }
 
-export function parseSpec(yaml: string, name: string): { spec: DrillSpec; sha256: string } {
-  const loaded = parseDrillSource(new TextEncoder().encode(yaml), `bench:${name}`);
-  if (!loaded.ok) throw new Error(`benchmark drill ${name} is invalid:\n${loaded.problems.map(formatProblem).join('\n')}`);
-  return { spec: loaded.spec, sha256: loaded.sha256 };
-}
-
 let seq = 0;
 /** A drill started exactly as `firedrill run --approve` starts it, under a unique id per run. */
 export async function startBenchDrill(ctx: DrillCtx, spec: DrillSpec, sha256: string): Promise<WorkflowHandle<typeof drillWorkflowType>> {
@@ -49,7 +42,6 @@ export async function always200(): Promise<{ url: string; close(): Promise<void>
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }) };
 }
 
-const yamlList = (lines: string[]) => lines.join('\n');
 
 // ---------------------------------------------------------------- 2: abort → restored
 
@@ -64,16 +56,10 @@ export interface AbortBenchResult {
 
 export async function benchAbort(ctx: DrillCtx, probeUrl: string): Promise<AbortBenchResult> {
   const nodes = new Set(await zoneNodes(ctx.kc, 'zone-a'));
-  const { spec, sha256 } = parseSpec(yamlList([
-    'apiVersion: firedrill.dev/v1', 'kind: Drill',
-    'metadata: { name: bench-abort, owner: bench }',
-    'target: { type: zone, zone: zone-a }',
-    'fault: { mode: cordon, concurrency: 50 }',
-    'timing: { hold: 30m, maxDuration: 40m }',
-    'probes:',
-    `  - { name: ok, type: http, url: "${probeUrl}", interval: 1s, tolerance: { stableFor: 1s } }`,
-    'report: { formats: [json] }',
-  ]), 'bench-abort');
+  const { spec, sha256 } = benchSpec({
+    name: 'bench-abort', target: '{ type: zone, zone: zone-a }', fault: '{ mode: cordon, concurrency: 50 }',
+    timing: '{ hold: 30m, maxDuration: 40m }', probes: [httpProbe('ok', probeUrl)],
+  });
   const handle = await startBenchDrill(ctx, spec, sha256);
   ctx.progress(`abort: drill ${handle.workflowId} started, cordoning ${nodes.size} nodes`);
   await waitForPhase(handle, 'hold', 120_000);
@@ -134,22 +120,17 @@ export async function benchHistory(ctx: DrillCtx, probeUrl: string, holdsSeconds
   // stableFor 0: with ten probes started together and stableFor equal to a whole number of
   // intervals, the baseline can stop on "steady" while the verdict finds one probe 1-2 ms short
   // of stableFor and refuses the drill (see BENCHMARKS.md). History size does not depend on it.
-  const probes = Array.from({ length: 10 }, (_, i) => `  - { name: p${i}, type: http, url: "${probeUrl}p${i}", interval: 1s, tolerance: { stableFor: 0s } }`);
+  const probes = Array.from({ length: 10 }, (_, i) => httpProbe(`p${i}`, `${probeUrl}p${i}`, '1s', '0s'));
   // Cordon of one labelled node per run (runs in parallel must not hold the same node): the
   // fault does not matter for history size, the probes do.
   const nodes = (await zoneNodes(ctx.kc, 'zone-c')).slice(0, holdsSeconds.length);
   await Promise.all(nodes.map((n, i) => setNodeLabel(ctx.kc, n, 'firedrill.dev/bench-history', String(i))));
   try {
     const runs = await Promise.all(holdsSeconds.map(async (hold, i): Promise<HistoryRun> => {
-      const { spec, sha256 } = parseSpec(yamlList([
-        'apiVersion: firedrill.dev/v1', 'kind: Drill',
-        `metadata: { name: bench-history-${hold}s, owner: bench }`,
-        `target: { type: nodes, selector: "firedrill.dev/bench-history=${i}" }`,
-        'fault: { mode: cordon }',
-        `timing: { hold: ${hold}s, maxDuration: ${hold + 600}s }`,
-        'probes:', ...probes,
-        'report: { formats: [json] }',
-      ]), `bench-history-${hold}s`);
+      const { spec, sha256 } = benchSpec({
+        name: `bench-history-${hold}s`, target: `{ type: nodes, selector: "firedrill.dev/bench-history=${i}" }`, fault: '{ mode: cordon }',
+        timing: `{ hold: ${hold}s, maxDuration: ${hold + 600}s }`, probes,
+      });
       const handle = await startBenchDrill(ctx, spec, sha256);
       ctx.progress(`history: drill ${handle.workflowId} (10 probes at 1 s, hold ${hold} s)`);
       const result = (await handle.result()) as DrillResult;
@@ -313,16 +294,10 @@ export async function benchAccuracy(ctx: DrillCtx, runs: number, slots: number, 
         first = false;
         // Let the simulator see the service up for a while before the drill's baseline.
         await sleep(1000);
-        const { spec, sha256 } = parseSpec(yamlList([
-          'apiVersion: firedrill.dev/v1', 'kind: Drill',
-          `metadata: { name: bench-rto-${slot}, owner: bench }`,
-          `target: { type: nodes, selector: "${SLOT_LABEL}=${slot}" }`,
-          'fault: { mode: drain, evictionTimeout: 20s }',
-          'timing: { hold: 8s, maxDuration: 5m }',
-          'probes:',
-          `  - { name: svc, type: http, url: "${sim.url}/svc/${RTO_NS}/rto-${slot}/", interval: 500ms, tolerance: { stableFor: 1s } }`,
-          'report: { formats: [json] }',
-        ]), `bench-rto-${slot}`);
+        const { spec, sha256 } = benchSpec({
+          name: `bench-rto-${slot}`, target: `{ type: nodes, selector: "${SLOT_LABEL}=${slot}" }`, fault: '{ mode: drain, evictionTimeout: 20s }',
+          timing: '{ hold: 8s, maxDuration: 5m }', probes: [httpProbe('svc', `${sim.url}/svc/${RTO_NS}/rto-${slot}/`, '500ms')],
+        });
         const handle = await startBenchDrill(ctx, spec, sha256);
         const r = (await handle.result()) as DrillResult;
         const truthRes = await fetch(`${sim.url}/truth/${RTO_NS}/rto-${slot}`);

@@ -5,7 +5,8 @@ import { FIREDRILL_VERSION } from '../client/version.js';
 import type { DrillResult } from '../report/result.js';
 import { scheduledDrillWorkflowType, type ScheduledDrillInput } from '../workflows/contract.js';
 import { sleep } from '../activities/kube/retry.js';
-import { parseSpec, protoSize } from './drills.js';
+import { protoSize } from './drills.js';
+import { benchDrillYaml, httpProbe, parseSpec } from './spec.js';
 import { percentile, taskLatency, type HistoryEvent } from './fleet-figures.js';
 
 // The fleet's drills: one per node pool (a label on a few nodes of the shared cluster), five
@@ -23,17 +24,12 @@ export interface PoolDrill {
 
 export function fleetDrillYaml(d: PoolDrill, name: string): string {
   // stableFor 0: five probes started together must not race the baseline (see benchHistory).
-  const probes = Array.from({ length: 5 }, (_, j) => `  - { name: p${j}, type: http, url: "${d.probeBaseUrl}${d.pool}/p${j}", interval: 1s, tolerance: { stableFor: 0s } }`);
-  return [
-    'apiVersion: firedrill.dev/v1', 'kind: Drill',
-    `metadata: { name: ${name}, owner: bench }`,
-    `target: { type: nodes, selector: "${POOL_LABEL}=${d.pool}" }`,
-    'fault: { mode: cordon }',
+  return benchDrillYaml({
+    name, target: `{ type: nodes, selector: "${POOL_LABEL}=${d.pool}" }`, fault: '{ mode: cordon }',
     // Generous: a drill that overran it would be aborted, and the round would measure the abort.
-    `timing: { hold: ${d.holdSeconds}s, maxDuration: ${d.holdSeconds + 900}s }`,
-    'probes:', ...probes,
-    'report: { formats: [json] }',
-  ].join('\n');
+    timing: `{ hold: ${d.holdSeconds}s, maxDuration: ${d.holdSeconds + 900}s }`,
+    probes: Array.from({ length: 5 }, (_, j) => httpProbe(`p${j}`, `${d.probeBaseUrl}${d.pool}/p${j}`, '1s', '0s')),
+  });
 }
 
 /** Labels `perPool` nodes per pool, pools 0..count-1 then the scheduled pool; clears the label elsewhere. */

@@ -12,7 +12,8 @@ import { runningPid } from '../devstack/procs.js';
 import { loadKubeConfig, stackDown, stackUp } from '../devstack/stack.js';
 import type { DrillResult } from '../report/result.js';
 import { sleep } from '../activities/kube/retry.js';
-import { always200, parseSpec } from './drills.js';
+import { always200 } from './drills.js';
+import { parseSpec } from './spec.js';
 import {
   clearPools, drillFigures, fleetDrillYaml, labelPools, latencySummary, scheduleOnce, SCHEDULED_POOL,
   type DrillFigures, type ScheduleFire,

@@ -3,7 +3,8 @@ import { abortRun, waitForPhase } from '../client/drills.js';
 import { markAnnotations, TAINT_KEY } from '../activities/faults/marks.js';
 import { sleep } from '../activities/kube/retry.js';
 import type { DrillResult } from '../report/result.js';
-import { parseSpec, startBenchDrill, type DrillCtx } from './drills.js';
+import { startBenchDrill, type DrillCtx } from './drills.js';
+import { benchSpec, httpProbe } from './spec.js';
 import { zoneNodes } from './kube.js';
 import { abortTimeline, type AbortTimeline, type TimelineEvent } from './abort-timeline.js';
 
@@ -176,18 +177,13 @@ export async function benchPower(ctx: DrillCtx, probeUrl: string): Promise<Power
     const same = await rawPowerCut(ctx.kc, zone, watch, 'same-change');
     const back = await daemonPodsBack(ctx.kc, zoneSet, daemonPods);
     ctx.progress(`power: raw parallel patch with the drill's change (cordon, NoExecute taint, marks' bytes): spread ${same.spreadMs} ms (call to last ${same.totalMs} ms); ${back}/${daemonPods} DaemonSet pods back`);
-    const { spec, sha256 } = parseSpec([
-      'apiVersion: firedrill.dev/v1', 'kind: Drill',
-      'metadata: { name: bench-power, owner: bench }',
-      'target: { type: zone, zone: zone-a }',
-      // An instant cut: every node's read and taint in flight at once (fault.concurrency bounds them).
-      `fault: { mode: power-loss, concurrency: ${Math.min(500, zone.length)} }`,
-      'timing: { hold: 30m, maxDuration: 40m }',
-      'probes:',
-      `  - { name: ok, type: http, url: "${probeUrl}", interval: 1s, tolerance: { stableFor: 1s } }`,
-      `safety: { maxNodes: ${Math.max(100, zone.length)}, maxFraction: 0.5, protectedNamespaces: [kube-system] }`,
-      'report: { formats: [json] }',
-    ].join('\n'), 'bench-power');
+    const { spec, sha256 } = benchSpec({
+      name: 'bench-power', target: '{ type: zone, zone: zone-a }',
+      // An instant cut: every node's patch in flight at once (fault.concurrency bounds them).
+      fault: `{ mode: power-loss, concurrency: ${Math.min(500, zone.length)} }`,
+      timing: '{ hold: 30m, maxDuration: 40m }', probes: [httpProbe('ok', probeUrl)],
+      safety: `{ maxNodes: ${Math.max(100, zone.length)}, maxFraction: 0.5, protectedNamespaces: [kube-system] }`,
+    });
     const handle = await startBenchDrill(ctx, spec, sha256);
     // A drill that ends before its hold (refused, failed) says why instead of a bare timeout.
     const endedEarly = (handle.result() as Promise<DrillResult>).then((r) => {

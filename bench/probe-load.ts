@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { DrillResult } from '../report/result.js';
 import { sleep } from '../activities/kube/retry.js';
 import { cpuSecondsFromStat, percentile } from './fleet-figures.js';
-import { parseSpec, startBenchDrill, type DrillCtx } from './drills.js';
+import { startBenchDrill, type DrillCtx } from './drills.js';
+import { benchSpec, httpProbe } from './spec.js';
 import { setNodeLabel, zoneNodes } from './kube.js';
 
 // Probes: how many HTTP probes at 1 s one worker keeps on time. A drill with N probes against a
@@ -71,16 +72,11 @@ async function oneRun(ctx: DrillCtx, workerPid: number, probes: number, holdSeco
     }
   })();
   try {
-    const lines = Array.from({ length: probes }, (_, i) => `  - { name: p${i}, type: http, url: "${srv.url}p${i}", interval: 1s, tolerance: { stableFor: 0s } }`);
-    const { spec, sha256 } = parseSpec([
-      'apiVersion: firedrill.dev/v1', 'kind: Drill',
-      `metadata: { name: bench-probes-${probes}, owner: bench }`,
-      `target: { type: nodes, selector: "${LABEL}=1" }`,
-      'fault: { mode: cordon }',
-      `timing: { hold: ${holdSeconds}s, maxDuration: ${holdSeconds + 600}s }`,
-      'probes:', ...lines,
-      'report: { formats: [json] }',
-    ].join('\n'), `bench-probes-${probes}`);
+    const { spec, sha256 } = benchSpec({
+      name: `bench-probes-${probes}`, target: `{ type: nodes, selector: "${LABEL}=1" }`, fault: '{ mode: cordon }',
+      timing: `{ hold: ${holdSeconds}s, maxDuration: ${holdSeconds + 600}s }`,
+      probes: Array.from({ length: probes }, (_, i) => httpProbe(`p${i}`, `${srv.url}p${i}`, '1s', '0s')),
+    });
     const handle = await startBenchDrill(ctx, spec, sha256);
     ctx.progress(`probes: drill ${handle.workflowId} (${probes} HTTP probes at 1 s, hold ${holdSeconds} s)`);
     const r = (await handle.result()) as DrillResult;
