@@ -7,7 +7,7 @@ import type { ProbeLoadRun } from './probe-load.js';
 
 // The shapes of a bench run: its size, its parameters and what it writes to bench/results/.
 
-export type BenchSize = 'quick' | 'full';
+export type BenchSize = 'quick' | 'mid' | 'full';
 
 
 export interface SizeParams {
