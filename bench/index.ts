@@ -32,8 +32,8 @@ export type { BenchResults, BenchSize, SizeParams, Target } from './model.js';
 
 export const SIZES: Record<BenchSize, SizeParams> = {
   quick: { nodesPerZone: 10, deployments: 10, replicas: 30, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 3, accuracySlots: 3, historyHolds: [5, 15], sweep: [100, 20, 200, 50], probeCounts: [100, 1000], probeHoldSeconds: 20 },
-  // The growth curves' middle point: 30 pods per node as in the other two, one run of each benchmark.
-  mid: { nodesPerZone: 34, deployments: 10, replicas: 100, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 4, accuracySlots: 4, historyHolds: [5], sweep: [], probeCounts: [100], probeHoldSeconds: 20 },
+  // The growth curves' middle point: 30 pods per node as in the other two; one sweep point (its eviction calls per pod).
+  mid: { nodesPerZone: 34, deployments: 10, replicas: 100, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 4, accuracySlots: 4, historyHolds: [5], sweep: [100], probeCounts: [100], probeHoldSeconds: 20 },
   full: { nodesPerZone: 100, deployments: 30, replicas: 100, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 20, accuracySlots: 4, historyHolds: [20, 60], sweep: [100, 20, 200, 50], probeCounts: [100, 1000], probeHoldSeconds: 60 },
 };
 

@@ -7,7 +7,7 @@ import { STACK_ENV, withHelp } from '../help.js';
 export function registerBench(program: Command): void {
   const bench = program.command('bench')
     .description('run the benchmarks (zone drain, abort latency, history size, worker memory, RTO accuracy) on a simulated cluster of their own; writes bench/results/<size>.json')
-    .option('--size <size>', 'quick (10 nodes per zone, 300 pods), mid (34 nodes per zone, 1,000 pods: the growth curves\' middle point, without the sweep) or full (100 nodes per zone, 3,000 pods)', 'quick')
+    .option('--size <size>', 'quick (10 nodes per zone, 300 pods), mid (34 nodes per zone, 1,000 pods: the growth curves\' middle point) or full (100 nodes per zone, 3,000 pods)', 'quick')
     .option('--json', 'print the results as JSON instead of a table')
     .option('--keep-stack', 'leave the benchmark stack running afterwards')
     .option('--no-semi-space', 'skip the second firedrill drain through a worker with NODE_OPTIONS=--max-semi-space-size=1')
