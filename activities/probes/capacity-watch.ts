@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { WorkloadRef } from '../../drills/schema/index.js';
 import { failureText, isTransient } from '../kube/retry.js';
-import { capacityOf, podSlim, workloadSlim, type CapacityState, type PodSlim, type WorkloadSlim } from './capacity.js';
+import { capacityOf, podSlim, thinObject, workloadSlim, type CapacityState, type PodSlim, type WorkloadSlim } from './capacity.js';
 
 // Capacity is observed from watches, not polled: one list-then-watch per resource (each watched
 // kind, and pods) in each kube context, whatever the number of workloads, keeping only the
@@ -44,33 +44,50 @@ export interface SourceSpec {
 
 export type WatchSourceFactory = (kc: k8s.KubeConfig, spec: SourceSpec) => WatchSource;
 
-type List = { items: unknown[]; metadata?: { resourceVersion?: string } };
+type List = { items: unknown[]; metadata?: { resourceVersion?: string; _continue?: string } };
+type Page = { limit: number; _continue?: string };
+
+/**
+ * Items per page. Measured on 3,300–3,800 pods: one answer raised a process's VmHWM by 113 MB and
+ * held 62 MB of heap; pages of 500, thinned, by about 45 MB, holding 3–5 MB (pages of 100: the same, slower).
+ */
+const LIST_PAGE = 500;
 
 /** The API server's list and watch of a resource (group apps/v1, or core/v1 for pods). */
 export const kubeWatchSource: WatchSourceFactory = (kc, { resource, namespace }) => {
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  const lists: Record<Resource, () => Promise<List>> = namespace
+  const lists: Record<Resource, (p: Page) => Promise<List>> = namespace
     ? {
-      deployments: () => apps.listNamespacedDeployment({ namespace }),
-      statefulsets: () => apps.listNamespacedStatefulSet({ namespace }),
-      replicasets: () => apps.listNamespacedReplicaSet({ namespace }),
-      daemonsets: () => apps.listNamespacedDaemonSet({ namespace }),
-      pods: () => core.listNamespacedPod({ namespace }),
+      deployments: (p) => apps.listNamespacedDeployment({ namespace, ...p }),
+      statefulsets: (p) => apps.listNamespacedStatefulSet({ namespace, ...p }),
+      replicasets: (p) => apps.listNamespacedReplicaSet({ namespace, ...p }),
+      daemonsets: (p) => apps.listNamespacedDaemonSet({ namespace, ...p }),
+      pods: (p) => core.listNamespacedPod({ namespace, ...p }),
     }
     : {
-      deployments: () => apps.listDeploymentForAllNamespaces(),
-      statefulsets: () => apps.listStatefulSetForAllNamespaces(),
-      replicasets: () => apps.listReplicaSetForAllNamespaces(),
-      daemonsets: () => apps.listDaemonSetForAllNamespaces(),
-      pods: () => core.listPodForAllNamespaces(),
+      deployments: (p) => apps.listDeploymentForAllNamespaces(p),
+      statefulsets: (p) => apps.listStatefulSetForAllNamespaces(p),
+      replicasets: (p) => apps.listReplicaSetForAllNamespaces(p),
+      daemonsets: (p) => apps.listDaemonSetForAllNamespaces(p),
+      pods: (p) => core.listPodForAllNamespaces(p),
     };
   const path = `${resource === 'pods' ? '/api/v1' : '/apis/apps/v1'}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${resource}`;
   const watch = new k8s.Watch(kc);
   return {
     async list() {
-      const l = await lists[resource]();
-      return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
+      // Page by page, each object cut to what capacity reads before the next page comes; every
+      // page of one list has the resource version of its first (the watch resumes from it).
+      const items: unknown[] = [];
+      let resourceVersion = '';
+      let cont: string | undefined;
+      do {
+        const page = await lists[resource]({ limit: LIST_PAGE, ...(cont ? { _continue: cont } : {}) });
+        for (const o of page.items) items.push(thinObject(o));
+        resourceVersion ||= page.metadata?.resourceVersion ?? '';
+        cont = page.metadata?._continue || undefined;
+      } while (cont);
+      return { items, resourceVersion };
     },
     async watch(resourceVersion, onEvent, onDone) {
       const controller = await watch.watch(path, { resourceVersion, allowWatchBookmarks: true }, (type: string, object: unknown) => onEvent({ type, object }), onDone);

@@ -33,10 +33,35 @@ export interface PodSlim {
 
 // Objects as a list (typed, dates parsed) or a watch event (plain JSON) has them: only the
 // fields read here, which both spell alike.
-interface ObjectLike {
+/** Every field of a pod or workload that capacity reads (and its name and namespace, the cache's key). */
+export interface ObjectLike {
   metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; deletionTimestamp?: unknown };
   spec?: { replicas?: number; selector?: LabelSelector; nodeName?: string };
   status?: { desiredNumberScheduled?: number; conditions?: Array<{ type?: string; status?: string }> };
+}
+
+/**
+ * A listed object cut down to ObjectLike, page by page: a list of thousands of pods as client
+ * objects would otherwise be held whole until every page has arrived.
+ */
+export function thinObject(obj: unknown): ObjectLike {
+  const o = obj as ObjectLike;
+  const m = o.metadata;
+  const ready = o.status?.conditions?.filter((c) => c.type === 'Ready').map((c) => ({ type: c.type, status: c.status }));
+  return {
+    metadata: {
+      ...(m?.name !== undefined ? { name: m.name } : {}), ...(m?.namespace !== undefined ? { namespace: m.namespace } : {}),
+      ...(m?.labels ? { labels: m.labels } : {}), ...(m?.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+    },
+    spec: {
+      ...(o.spec?.replicas !== undefined ? { replicas: o.spec.replicas } : {}), ...(o.spec?.selector ? { selector: o.spec.selector } : {}),
+      ...(o.spec?.nodeName !== undefined ? { nodeName: o.spec.nodeName } : {}),
+    },
+    status: {
+      ...(o.status?.desiredNumberScheduled !== undefined ? { desiredNumberScheduled: o.status.desiredNumberScheduled } : {}),
+      ...(ready ? { conditions: ready } : {}),
+    },
+  };
 }
 
 export function workloadSlim(kind: WorkloadRef['kind'], obj: unknown): WorkloadSlim {
