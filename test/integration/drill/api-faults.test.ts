@@ -1,5 +1,4 @@
 import { describe, expect, inject, it } from 'vitest';
-import { RUN_LABEL } from '../../../activities/faults/marks.js';
 import { startDrill } from '../../../client/drills.js';
 import type { DrillResult } from '../../../report/result.js';
 import { statusQuery } from '../../../workflows/contract.js';
@@ -26,8 +25,8 @@ const SEED = 20221015;
 
 const isNode = (r: RequestInfo) => /^\/api\/v1\/nodes\/[^/]+$/.test(pathOf(r));
 const isEviction = (r: RequestInfo) => r.method === 'POST' && pathOf(r).endsWith('/eviction');
-const isRestoreList = (runId: string) => (r: RequestInfo) =>
-  r.method === 'GET' && pathOf(r) === '/api/v1/nodes' && queryParam(r, 'labelSelector') === `${RUN_LABEL}=${runId}`;
+/** A list of the nodes: during the hold nothing lists them, so the first one after it began is restore's. */
+const isNodeList = (r: RequestInfo) => r.method === 'GET' && pathOf(r) === '/api/v1/nodes' && queryParam(r, 'watch') !== 'true';
 
 describe('a drill whose API server is unreliable', () => {
   let px: StackProxy;
@@ -77,12 +76,14 @@ describe('a drill whose API server is unreliable', () => {
       weights: { throttle: 2, error500: 1, error503: 1, reset: 2, resetAfter: 1, latency: 2 },
       latencyMs: [100, 600],
       rules: [
-        { match: (r) => { if (isRestoreList(handle.firstExecutionRunId)(r)) phase = 'restore'; return false; }, fault: 'reset' },
         { match: (r) => isEviction(r) && firstOf(`evict ${pathOf(r)}`), fault: 'resetAfter' },
         { match: (r) => r.method === 'PATCH' && isNode(r) && firstOf(`${phase} ${pathOf(r)}`), fault: 'resetAfter' },
       ],
     };
     px.proxy.setPlan(plan, SEED);
+    // Inject has returned once the hold begins (12 s of it): every node patch after that is restore's.
+    await waitForPhase(handle, 'hold', 180_000);
+    phase = 'restore';
     const r = (await handle.result()) as DrillResult;
     px.proxy.setPlan(null);
     const stats = JSON.stringify(px.proxy.stats);
@@ -131,9 +132,10 @@ describe('a drill whose API server is unreliable', () => {
     const handle = await startDrill(bed.w.client, bed.w.target, spec.spec, spec.sha256, { approvedBy: 'integration-test' });
     const runId = handle.firstExecutionRunId;
     runs.add(runId);
-    // Restore's first call lists the run's bed.nodes by label: the API goes away right there.
+    // Restore's first call lists the nodes: the API goes away right there.
+    await waitForPhase(handle, 'hold', 180_000);
     const tripped = await Promise.race([
-      px.proxy.downOn(isRestoreList(runId)),
+      px.proxy.downOn(isNodeList),
       handle.result().then((x) => { throw new Error(`the drill ended before its restore reached the API: ${(x as DrillResult).outcomeReason}`); }),
     ]);
     const outageMs = 10_000;
