@@ -25,8 +25,18 @@ const SEED = 20221015;
 
 const isNode = (r: RequestInfo) => /^\/api\/v1\/nodes\/[^/]+$/.test(pathOf(r));
 const isEviction = (r: RequestInfo) => r.method === 'POST' && pathOf(r).endsWith('/eviction');
-/** A list of the nodes: during the hold nothing lists them, so the first one after it began is restore's. */
 const isNodeList = (r: RequestInfo) => r.method === 'GET' && pathOf(r) === '/api/v1/nodes' && queryParam(r, 'watch') !== 'true';
+/**
+ * Restore's first call, told by the order of requests alone: inject lists the nodes and then
+ * patches them; the first list of the nodes after a node was patched is restore's.
+ */
+function restoreBegins(): (r: RequestInfo) => boolean {
+  let patched = false;
+  return (r) => {
+    if (r.method === 'PATCH' && isNode(r)) patched = true;
+    return patched && isNodeList(r);
+  };
+}
 
 describe('a drill whose API server is unreliable', () => {
   let px: StackProxy;
@@ -71,19 +81,18 @@ describe('a drill whose API server is unreliable', () => {
     let phase = 'inject';
     const seen = new Set<string>();
     const firstOf = (key: string) => (seen.has(key) ? false : (seen.add(key), true));
+    const begins = restoreBegins();
     const plan: FaultPlan = {
       rate: 0.3,
       weights: { throttle: 2, error500: 1, error503: 1, reset: 2, resetAfter: 1, latency: 2 },
       latencyMs: [100, 600],
       rules: [
+        { match: (r) => { if (begins(r)) phase = 'restore'; return false; }, fault: 'reset' },
         { match: (r) => isEviction(r) && firstOf(`evict ${pathOf(r)}`), fault: 'resetAfter' },
         { match: (r) => r.method === 'PATCH' && isNode(r) && firstOf(`${phase} ${pathOf(r)}`), fault: 'resetAfter' },
       ],
     };
     px.proxy.setPlan(plan, SEED);
-    // Inject has returned once the hold begins (12 s of it): every node patch after that is restore's.
-    await waitForPhase(handle, 'hold', 180_000);
-    phase = 'restore';
     const r = (await handle.result()) as DrillResult;
     px.proxy.setPlan(null);
     const stats = JSON.stringify(px.proxy.stats);
@@ -133,9 +142,8 @@ describe('a drill whose API server is unreliable', () => {
     const runId = handle.firstExecutionRunId;
     runs.add(runId);
     // Restore's first call lists the nodes: the API goes away right there.
-    await waitForPhase(handle, 'hold', 180_000);
     const tripped = await Promise.race([
-      px.proxy.downOn(isNodeList),
+      px.proxy.downOn(restoreBegins()),
       handle.result().then((x) => { throw new Error(`the drill ended before its restore reached the API: ${(x as DrillResult).outcomeReason}`); }),
     ]);
     const outageMs = 10_000;

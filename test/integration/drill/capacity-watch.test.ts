@@ -54,8 +54,11 @@ describe('capacity observed from watches on the real API server', () => {
     const run = new MockActivityEnvironment().run(createObserve({ kc: observed }), {
       mode: 'hold' as const, probes: [], durationMs: DURATION_MS, capacity: { workloads, targetNodes: [], intervalMs: 1_000 },
     });
-    // The test's own change goes to the API server directly, not through the proxy.
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Scaled once both watches are open and a tick has read the cache (w0 seen at 1 of 1 first):
+    // a fixed second was not always enough on a loaded machine. The test's own change goes to
+    // the API server directly, not through the proxy.
+    await eventually('the watches of pods and deployments', async () => px.proxy.requests.slice(from).filter((q) => /[?&]watch=(true|1)/.test(q.url)).length >= 2, 8_000, 50);
+    await new Promise((r) => setTimeout(r, 1_500));
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const scale = await apps.readNamespacedDeploymentScale({ name: 'w0', namespace: ns });
     await apps.replaceNamespacedDeploymentScale({ name: 'w0', namespace: ns, body: { ...scale, spec: { replicas: 2 } } });
