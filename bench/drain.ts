@@ -215,7 +215,8 @@ async function measure(kc: k8s.KubeConfig, variant: Variant, zoneSet: Set<string
     const emptyAfterTool = toolRun.then(() => Promise.race([watch.empty, sleep(60_000).then(() => {
       throw new Error(`${variant}: the tool returned but ${watch.evictable.length - watch.evictedAt.size} pod(s) are still in ${ZONE}`);
     })]));
-    const end = await Promise.race([watch.empty, emptyAfterTool]);
+    const stall = stallWatch(kc, variant, watch);
+    const end = await Promise.race([watch.empty, emptyAfterTool, stall.failed]).finally(stall.stop);
     // Only the drain counts: a drill uncordons the zone afterwards, and pending replacements may then land there.
     const newcomers = watch.newcomers.size;
     await toolRun;
@@ -243,6 +244,35 @@ async function measure(kc: k8s.KubeConfig, variant: Variant, zoneSet: Set<string
   } finally {
     watch.stop();
   }
+}
+
+/** Minutes without a pod leaving the zone before a drain is called stuck. */
+const STALL_MS = 5 * 60_000;
+
+/**
+ * Fails the benchmark when no pod leaves the zone for STALL_MS, naming the budgets that allow no
+ * disruption. Seen at a load of 13 on two cores: kwok's node heartbeats lapsed, the node
+ * controller marked pods NotReady, kwok never made them Ready again, and every budget held.
+ */
+function stallWatch(kc: k8s.KubeConfig, variant: Variant, watch: { evictable: unknown[]; evictedAt: Map<string, number> }) {
+  let stopped = false;
+  const failed = (async (): Promise<never> => {
+    let seen = -1;
+    let since = Date.now();
+    for (;;) {
+      await sleep(10_000);
+      if (stopped) return new Promise<never>(() => undefined);
+      if (watch.evictedAt.size !== seen) { seen = watch.evictedAt.size; since = Date.now(); continue; }
+      if (Date.now() - since < STALL_MS) continue;
+      const pdbs = await kc.makeApiClient(k8s.PolicyV1Api).listNamespacedPodDisruptionBudget({ namespace: DRAIN_NS }).catch(() => undefined);
+      const held = (pdbs?.items ?? []).filter((b) => (b.status?.disruptionsAllowed ?? 0) === 0)
+        .map((b) => `${b.metadata?.name} (${b.status?.currentHealthy ?? '?'}/${b.status?.expectedPods ?? '?'} healthy)`);
+      throw new Error(`${variant}: no pod left ${ZONE} for ${STALL_MS / 60_000} min, ${watch.evictable.length - seen} still there; `
+        + `budgets allowing no disruption: ${held.join(', ') || 'none'}. Pods marked NotReady by the node controller on an overloaded machine stay so under kwok: run the benchmark on a quiet machine`);
+    }
+  })();
+  failed.catch(() => undefined);
+  return { failed, stop: () => { stopped = true; } };
 }
 
 const phaseStart = (r: DrillResult, phase: string) => {
