@@ -31,9 +31,10 @@ export interface PodSlim {
   labels: Record<string, string>;
 }
 
-// Objects as a list (typed, dates parsed) or a watch event (plain JSON) has them: only the
-// fields read here, which both spell alike.
-/** Every field of a pod or workload that capacity reads (and its name and namespace, the cache's key). */
+/**
+ * A pod or workload as a list (typed, dates parsed) or a watch event (plain JSON) has it: every
+ * field capacity reads, which both spell alike, and the name and namespace (the cache's key).
+ */
 export interface ObjectLike {
   metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; deletionTimestamp?: unknown };
   spec?: { replicas?: number; selector?: LabelSelector; nodeName?: string };
