@@ -1,12 +1,10 @@
-import { tsMs, type Timestamp } from './fleet-figures.js';
+import { ACTIVITY_TASK_SCHEDULED, ACTIVITY_TASK_STARTED, tsMs, type Timestamp } from './fleet-figures.js';
 
 // Where the time between an abort and the restored nodes goes, read off the drill's history:
 // the abort signal, the hold's activities asked to stop and stopped, and restore scheduled,
 // started and completed. Pure, so it is tested without a stack.
 
-// Event types of temporal.api.enums.v1.EventType used here.
-const ACTIVITY_TASK_SCHEDULED = 10;
-const ACTIVITY_TASK_STARTED = 11;
+// Event types of temporal.api.enums.v1.EventType used here (and fleet-figures.ts's).
 const ACTIVITY_TASK_COMPLETED = 12;
 const ACTIVITY_ENDED = new Set([ACTIVITY_TASK_COMPLETED, 13, 14, 16]); // completed, failed, timed out, cancelled
 const ACTIVITY_TASK_CANCEL_REQUESTED = 15;

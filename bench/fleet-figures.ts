@@ -26,8 +26,8 @@ export function percentile(values: readonly number[], p: number): number | null 
 // Event types of temporal.api.enums.v1.EventType used here.
 const WORKFLOW_TASK_SCHEDULED = 5;
 const WORKFLOW_TASK_STARTED = 6;
-const ACTIVITY_TASK_SCHEDULED = 10;
-const ACTIVITY_TASK_STARTED = 11;
+export const ACTIVITY_TASK_SCHEDULED = 10;
+export const ACTIVITY_TASK_STARTED = 11;
 
 /** A protobuf Timestamp (seconds as a number or a Long) in epoch milliseconds. */
 export interface Timestamp { seconds?: { toString(): string } | number | null; nanos?: number | null }

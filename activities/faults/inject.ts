@@ -97,10 +97,10 @@ export function createInjectFault(kc: k8s.KubeConfig) {
         restoreBy: new Date(firstChange + (input.maxDurationMs ?? UNKNOWN_MAX_DURATION_MS) + RESTORE_GRACE_MS).toISOString(),
         markedAt: new Date(firstChange).toISOString(),
       };
-      // fault.concurrency bounds the calls in flight in every mode, so an abort stops the
+      // One list of the nodes, then each one patched against what it read: one request per node.
+      // fault.concurrency bounds the patches in flight in every mode, so an abort stops the
       // injection within one batch; a power cut that hits every node at once sets it to at least
       // the number of target nodes.
-      // One list of the nodes, then each one patched against what it read: one request per node.
       const wanted = new Set(input.nodes);
       const listed = new Map((await listAllNodes(core, counter)).filter((n) => wanted.has(n.metadata?.name ?? '')).map((n) => [n.metadata?.name ?? '', n]));
       const limit = pLimit(input.concurrency);
