@@ -72,6 +72,19 @@ const key = (w: WorkloadRef) => `${w.kind}/${w.namespace}/${w.name}`;
  */
 export const ERROR_BUDGET_MIN_OBSERVATIONS = 20;
 
+/** The most the first ticks of two probes are set apart, spread over their interval. */
+export const STAGGER_STEP_MS = 2;
+
+/**
+ * When probe `index` of `count` first ticks, after the observation starts. Probes that all tick
+ * at once are one burst of checks each interval, and the last of them waits for the whole burst
+ * (about 0.3 s at 1,000 probes); spread a step apart, each finds the worker idle. A few probes
+ * start within milliseconds of each other; a thousand at 1 s are spread over the whole second.
+ */
+export function firstTickOffset(index: number, count: number, intervalMs: number): number {
+  return index * Math.min(STAGGER_STEP_MS, intervalMs / Math.max(1, count));
+}
+
 export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig; kubeFor?: (context?: string) => k8s.KubeConfig; watchSources?: WatchSourceFactory }) {
   return async function observe(input: ObserveInput): Promise<ObserveResult> {
     const ctx = Context.current();
@@ -108,16 +121,25 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig; kubeFor?:
       stop.signal.addEventListener('abort', onStop, { once: true });
     });
 
-    const loop = async (intervalMs: number, tick: (at: number) => Promise<void>) => {
+    // Each loop keeps its own schedule (start + k × interval): a late timer does not push every
+    // later tick back. Ticks missed while a check or the event loop overran are skipped, not
+    // caught up, so the probes stay spread as they started.
+    const loop = async (intervalMs: number, tick: (at: number) => Promise<void>, offsetMs = 0) => {
+      let next = Date.now() + offsetMs;
+      if (offsetMs > 0) await waitUntil(next);
       while (!stop.signal.aborted && Date.now() < deadline) {
         const at = Date.now();
         await tick(at);
-        await waitUntil(at + intervalMs);
+        next += intervalMs;
+        const now = Date.now();
+        if (next < now) next += Math.ceil((now - next) / intervalMs) * intervalMs;
+        await waitUntil(next);
       }
     };
 
-    const probeLoops = input.probes.map((p) => {
+    const probeLoops = input.probes.map((p, i) => {
       const b = builders.get(p.name) as SegmentBuilder;
+      const offset = firstTickOffset(i, input.probes.length, p.interval);
       if (p.type === 'rpo') {
         const acked = (cp.acked[p.name] ??= []);
         return loop(p.interval, async (at) => {
@@ -127,13 +149,13 @@ export function createObserve(deps: CheckDeps & { kc?: k8s.KubeConfig; kubeFor?:
           const o = await writeMarker(p, deps.fetch ?? fetch, seq, at);
           if (o.ok) acked.push([seq, at]);
           b.add(at, o.ok, o.error);
-        });
+        }, offset);
       }
       const check = checkFor(p, deps);
       return loop(p.interval, async (at) => {
         const o = await check();
         b.add(at, o.ok, o.error);
-      });
+      }, offset);
     });
 
     const cap = input.capacity;
