@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
+import { PooledKubeConfig } from '../activities/kube/pooled-config.js';
 import { kubeWatchSource } from '../activities/probes/capacity-watch.js';
 
 // What one list of a namespace's pods costs a fresh process: VmHWM before and after, and the
@@ -15,7 +16,7 @@ if (!kubeconfig || !namespace || (mode !== 'unpaged' && mode !== 'paged')) {
 }
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
-const kc = new k8s.KubeConfig();
+const kc = new PooledKubeConfig();
 kc.loadFromFile(kubeconfig);
 const mb = (bytes: number) => Math.round(bytes / 1048576);
 const hwm = () => Math.round(Number(fs.readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)?.[1]) / 1024);

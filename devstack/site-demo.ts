@@ -1,5 +1,6 @@
 import path from 'node:path';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { PooledKubeConfig } from '../activities/kube/pooled-config.js';
 import type { FrontOptions } from '../simulator/front.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
 import { applyManifestFile } from './apply.js';
@@ -26,7 +27,7 @@ export const SITE_LAG_MS = 3000;
 /** One client per site, from the stack's admin kubeconfig. */
 export function siteClients(kubeconfig: string): { a: k8s.KubeConfig; b: k8s.KubeConfig } {
   const of = (context: string) => {
-    const kc = new k8s.KubeConfig();
+    const kc = new PooledKubeConfig();
     kc.loadFromFile(kubeconfig);
     kc.setCurrentContext(context);
     return kc;

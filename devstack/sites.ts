@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
+import { PooledKubeConfig } from '../activities/kube/pooled-config.js';
 import {
   apiGet, controlPlaneNames, ensureServiceAccountKey, kubeFiles, readToken, startControlPlane, type ControlPlane, type KubeProcs,
 } from './kube.js';
@@ -113,7 +114,7 @@ export async function writeSiteContexts(stateDir: string, ports: StackPorts): Pr
 
 /** A client of site-b alone, for its own nodes. */
 export function siteBKubeConfig(stateDir: string): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+  const kc = new PooledKubeConfig();
   kc.loadFromFile(siteBKubeconfigFile(stateDir));
   return kc;
 }

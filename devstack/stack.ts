@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import { PooledKubeConfig } from '../activities/kube/pooled-config.js';
 import { StackError } from './errors.js';
 import { KUBE_COMPONENTS, kubeFiles, kubeHealthy, startKube } from './kube.js';
 import { countNodes, reconcileNodes, type NodeCounts } from './nodes.js';
@@ -41,7 +42,7 @@ export interface StackStatus {
 const ALL = ['temporal', ...KUBE_COMPONENTS] as const;
 
 export function loadKubeConfig(stateDir = stateRoot()): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+  const kc = new PooledKubeConfig();
   kc.loadFromFile(kubeFiles(stateDir).kubeconfig);
   return kc;
 }

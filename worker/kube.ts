@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { PooledKubeConfig } from '../activities/kube/pooled-config.js';
 
 /** One KubeConfig per kube context, loaded from KUBECONFIG (or in-cluster) once and reused. */
 export function kubeConfigs(kubeconfigPath?: string): (context?: string) => k8s.KubeConfig {
@@ -7,7 +8,7 @@ export function kubeConfigs(kubeconfigPath?: string): (context?: string) => k8s.
     const key = context ?? '';
     let kc = cache.get(key);
     if (!kc) {
-      kc = new k8s.KubeConfig();
+      kc = new PooledKubeConfig();
       if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
       else kc.loadFromDefault();
       if (context) {

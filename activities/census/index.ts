@@ -54,7 +54,8 @@
  *   verdict:    { allowed, reasons[] }                  the blast-radius guards
  * }
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { PooledKubeConfig } from '../kube/pooled-config.js';
 import type { PlanSummary } from '../../report/result.js';
 import { computeCensus } from './compute.js';
 import { KubeConfigError } from './errors.js';
@@ -81,7 +82,7 @@ export function withContext(kc: KubeConfig, context: string): KubeConfig {
   if (!kc.getContextObject(context)) {
     throw new KubeConfigError(`standby kube context "${context}" does not exist; contexts: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`);
   }
-  const other = new KubeConfig();
+  const other = new PooledKubeConfig();
   other.loadFromOptions({ clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: context });
   return other;
 }

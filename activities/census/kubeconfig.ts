@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { PooledKubeConfig } from '../kube/pooled-config.js';
 import { KubeConfigError } from './errors.js';
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -23,7 +24,7 @@ function configSource(): string | undefined {
 export function loadKubeConfig(context?: string): KubeConfig {
   const source = configSource();
   if (!source) throw new KubeConfigError('no kubeconfig: set KUBECONFIG or create ~/.kube/config');
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   try {
     kc.loadFromDefault();
   } catch (err) {

@@ -1,0 +1,44 @@
+import diagnostics from 'node:diagnostics_channel';
+import fs from 'node:fs';
+import * as k8s from '@kubernetes/client-node';
+import pLimit from 'p-limit';
+import { PooledKubeConfig } from '../activities/kube/pooled-config.js';
+
+// What the client library's connection handling costs: N reads of one node, one at a time and
+// 100 at a time, through a plain KubeConfig (a new undici Agent, so a new TLS connection, per
+// request) and through PooledKubeConfig (one Agent per identity). Connections are counted by
+// undici's own diagnostics channel; VmHWM and wall time are from this process.
+//   node scripts/node.mjs node --import tsx bench/connections.ts <kubeconfig> plain|pooled [requests]
+// Each mode in a fresh process, so the high-water marks do not mix.
+
+const [kubeconfig, mode, n = '2000'] = process.argv.slice(2);
+if (!kubeconfig || (mode !== 'plain' && mode !== 'pooled')) {
+  process.stderr.write('usage: bench/connections.ts <kubeconfig> plain|pooled [requests]\n');
+  process.exit(2);
+}
+const requests = Number(n);
+let connections = 0;
+diagnostics.subscribe('undici:client:connected', () => { connections++; });
+const hwm = () => Math.round(Number(fs.readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)?.[1]) / 1024);
+
+const kc = mode === 'pooled' ? new PooledKubeConfig() : new k8s.KubeConfig();
+kc.loadFromFile(kubeconfig);
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const node = (await core.listNode({ limit: 1 })).items[0]?.metadata?.name;
+if (!node) throw new Error('the cluster has no node');
+
+async function round(concurrency: number) {
+  const c0 = connections;
+  const started = Date.now();
+  const limit = pLimit(concurrency);
+  await Promise.all(Array.from({ length: requests }, () => limit(() => core.readNode({ name: node }))));
+  const ms = Date.now() - started;
+  return { concurrency, requests, ms, perSecond: Math.round((requests / ms) * 1000), connections: connections - c0, hwmMb: hwm() };
+}
+
+const hwmStart = hwm();
+const sequential = await round(1);
+const parallel = await round(100);
+process.stdout.write(`${JSON.stringify({ mode, hwmStartMb: hwmStart, sequential, parallel })}\n`);
+if (kc instanceof PooledKubeConfig) await kc.close();
+process.exit(0);
