@@ -24,8 +24,9 @@ const hwm = () => Math.round(Number(fs.readFileSync('/proc/self/status', 'utf8')
 const kc = mode === 'pooled' ? new PooledKubeConfig() : new k8s.KubeConfig();
 kc.loadFromFile(kubeconfig);
 const core = kc.makeApiClient(k8s.CoreV1Api);
-const node = (await core.listNode({ limit: 1 })).items[0]?.metadata?.name;
-if (!node) throw new Error('the cluster has no node');
+const first = (await core.listNode({ limit: 1 })).items[0]?.metadata?.name;
+if (!first) throw new Error('the cluster has no node');
+const node: string = first;
 
 async function round(concurrency: number) {
   const c0 = connections;

@@ -51,8 +51,10 @@ export interface DrainDrillCtx {
 export interface WorkerMemory {
   pid: number;
   nodeOptions: string | null;
-  /** VmRSS once the worker polls its task queue, before the drill starts. */
+  /** VmRSS once the worker polls its task queue and its RSS has settled, before the drill starts. */
   readyRssMb: number;
+  /** How long after it polled the RSS took to settle (start-up garbage collected while idle). */
+  readySettledAfterMs: number;
   /** VmHWM before the drill (start-up peak: loading the workflow bundle, connecting). */
   startupHwmMb: number;
   /** VmHWM at the end of the drill; the start-up peak is excluded when hwmReset. */
@@ -294,7 +296,7 @@ async function drillVariant(kc: k8s.KubeConfig, variant: Variant, ctx: DrainDril
     timing: '{ hold: 5s, maxDuration: 90m }', probes: [httpProbe('ok', ctx.probeUrl)],
     safety: `{ maxNodes: ${Math.max(100, zone.length)}, maxFraction: 0.5, protectedNamespaces: [kube-system] }`,
   });
-  const ready = await worker.memory();
+  const ready = await worker.settledMemory();
   const warmRssMb = await warmUp(kc, ctx, worker, progress);
   const hwmReset = await worker.resetPeak();
   let drill: Omit<DrillDrainReport, 'worker' | 'evictedSinceT0Ms'> | undefined;
@@ -322,7 +324,7 @@ async function drillVariant(kc: k8s.KubeConfig, variant: Variant, ctx: DrainDril
   }, progress);
   const after = await worker.memory();
   const mem: WorkerMemory = {
-    pid: worker.pid, nodeOptions: worker.nodeOptions, readyRssMb: ready.rssMb, startupHwmMb: ready.hwmMb, peakMb: after.hwmMb, hwmReset, warmRssMb,
+    pid: worker.pid, nodeOptions: worker.nodeOptions, readyRssMb: ready.rssMb, readySettledAfterMs: ready.settledAfterMs, startupHwmMb: ready.hwmMb, peakMb: after.hwmMb, hwmReset, warmRssMb,
   };
   const d = drill as unknown as Omit<DrillDrainReport, 'worker' | 'evictedSinceT0Ms'>;
   v.drill = { ...d, evictedSinceT0Ms: d.t0AfterInjectStartMs === null ? null : v.evictedMs - d.t0AfterInjectStartMs, worker: mem };

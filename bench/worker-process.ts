@@ -29,6 +29,8 @@ export interface BenchWorker {
   taskQueue: string;
   nodeOptions: string | null;
   memory(): Promise<ProcMemory>;
+  /** The memory once idle RSS has settled (see settled()). */
+  settledMemory(): Promise<ProcMemory & { settledAfterMs: number }>;
   /** Resets VmHWM to the current RSS (clear_refs 5); false where the kernel refuses it. */
   resetPeak(): Promise<boolean>;
   log(): string;
@@ -41,6 +43,27 @@ export async function procMemory(pid: number): Promise<ProcMemory> {
   const text = await fs.readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
   return { rssMb: mb(kb('VmRSS')), hwmMb: mb(kb('VmHWM')) };
+}
+
+/**
+ * RSS once it has settled: a fresh worker holds start-up garbage for its first ~20 s (310 MB,
+ * then 241 MB once V8 collects it while idle), so "ready" read at once depends on how soon the
+ * benchmark asks. Samples every second until 5 s in a row stay within 1 MB, for at most 60 s.
+ */
+export async function settled(read: () => Promise<ProcMemory>, opts: { everyMs?: number; quietMs?: number; maxMs?: number; sleep?: (ms: number) => Promise<void> } = {}): Promise<ProcMemory & { settledAfterMs: number }> {
+  const { everyMs = 1000, quietMs = 5000, maxMs = 60_000 } = opts;
+  const wait = opts.sleep ?? sleep;
+  let waited = 0;
+  let last = await read();
+  let quiet = 0;
+  while (waited < maxMs && quiet < quietMs) {
+    await wait(everyMs);
+    waited += everyMs;
+    const now = await read();
+    quiet = Math.abs(now.rssMb - last.rssMb) <= 1 ? quiet + everyMs : 0;
+    last = now;
+  }
+  return { ...last, settledAfterMs: waited };
 }
 
 /** Ready = the worker polls both the workflow and the activity task queue (it logs nothing at warn). */
@@ -92,6 +115,7 @@ export async function spawnBenchWorker(client: Client, opts: WorkerProcessOption
     taskQueue: opts.taskQueue,
     nodeOptions: opts.nodeOptions ?? null,
     memory: () => procMemory(pid),
+    settledMemory: () => settled(() => procMemory(pid)),
     async resetPeak() {
       try {
         await fs.writeFile(`/proc/${pid}/clear_refs`, '5');
