@@ -5,8 +5,8 @@ import * as k8s from '@kubernetes/client-node';
 // @kubernetes/client-node 2 builds a new undici Agent for every request (its
 // applySecurityAuthentication calls createDispatcher each time), so no connection is ever
 // reused: every call pays a TCP and TLS handshake and leaves its socket open until the
-// keep-alive timeout. A drain of 3,000 pods opened thousands of connections at once. This
-// KubeConfig hands out one Agent per distinct TLS identity instead; the Agent pools connections.
+// keep-alive timeout (2,000 reads: 2,000 connections, bench/connections.ts). This KubeConfig
+// hands out one Agent per distinct TLS identity instead; the Agent pools connections.
 
 type Dispatcher = NonNullable<ReturnType<k8s.RequestContext['getDispatcher']>>;
 type MakeDispatcher = (this: k8s.KubeConfig, cluster: k8s.Cluster | null, agentOptions: AgentOptions) => Dispatcher | undefined;
