@@ -33,7 +33,7 @@ describe('observe schedule', () => {
       return new Response('ok');
     }) as typeof globalThis.fetch;
     const probes = Array.from({ length: 100 }, (_, i) => probe(`p${i}`, 200));
-    const r = (await new MockActivityEnvironment().run(createObserve({ fetch }), { mode: 'hold' as const, probes, durationMs: 400 })) as ObserveResult;
+    const r = (await new MockActivityEnvironment().run(createObserve({ fetch }), { mode: 'hold' as const, probes, durationMs: 1_000 })) as ObserveResult;
     expect(r.probes.every((p) => p.total >= 1)).toBe(true);
     const times = [...first.values()].sort((a, b) => a - b);
     expect(times).toHaveLength(100);
