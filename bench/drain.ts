@@ -30,8 +30,10 @@ export interface DrainSize {
   replicas: number;
   concurrency: number;
   rawConcurrency: number;
-  /** Also drain once more through a worker started with NODE_OPTIONS=--max-semi-space-size=1. */
+  /** Also drain once more through a second worker (NODE_OPTIONS below). */
   semiSpaceRun: boolean;
+  /** NODE_OPTIONS of that worker; unset, the deployment's --max-semi-space-size=1. */
+  secondNodeOptions?: string;
   /** Concurrencies of the sweep: firedrill's drain (the activity's code, in the bench process) at each. */
   sweep: number[];
 }
@@ -87,7 +89,7 @@ export interface DrillDrainReport {
 }
 
 /** sweep-<n>: firedrill's drain at concurrency n with the PDB watch; timer-<n>: the same without it. */
-export type Variant = 'firedrill' | 'kubectl' | 'raw' | 'firedrill-semispace1' | `sweep-${number}` | `timer-${number}`;
+export type Variant = 'firedrill' | 'kubectl' | 'raw' | 'firedrill-semispace1' | 'firedrill-second' | `sweep-${number}` | `timer-${number}`;
 
 export interface VariantResult {
   variant: Variant;
@@ -516,10 +518,10 @@ export async function benchDrain(kc: k8s.KubeConfig, kubectl: string, size: Drai
     placementSeconds.push(await placeInZone(kc, size, zoneSet, others, true, progress));
     const w = await spawnBenchWorker(ctx.client, {
       temporalAddress: ctx.temporalAddress, temporalNamespace: ctx.temporalNamespace, kubeconfig: ctx.kubeconfig,
-      taskQueue: `${ctx.worker.taskQueue}-semispace1`, reportDir: ctx.reportDir, nodeOptions: '--max-semi-space-size=1',
+      taskQueue: `${ctx.worker.taskQueue}-second`, reportDir: ctx.reportDir, nodeOptions: size.secondNodeOptions ?? '--max-semi-space-size=1',
     });
     try {
-      const semiSpaceRun = await drillVariant(kc, 'firedrill-semispace1', ctx, w, zone, size, zoneSet, guarded, progress);
+      const semiSpaceRun = await drillVariant(kc, size.secondNodeOptions ? 'firedrill-second' : 'firedrill-semispace1', ctx, w, zone, size, zoneSet, guarded, progress);
       variants.push(semiSpaceRun);
       semiSpace = semiSpaceRun.drill?.worker ?? null;
     } finally {

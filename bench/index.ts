@@ -42,6 +42,8 @@ export interface BenchOptions {
   keepStack: boolean;
   /** Drain once more through a worker with NODE_OPTIONS=--max-semi-space-size=1 (one more placement and drain). */
   semiSpaceRun?: boolean;
+  /** NODE_OPTIONS of that second worker instead of the deployment's (a heap cap, say). */
+  secondNodeOptions?: string;
   progress: Progress;
 }
 
@@ -107,7 +109,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       // The drain first, on a fresh worker. The drained workload stays (in the other zones) for the drills that follow.
       drain = await benchDrain(kc, kubectl, {
         deployments: params.deployments, replicas: params.replicas, concurrency: params.drainConcurrency, rawConcurrency: params.rawConcurrency,
-        semiSpaceRun: opts.semiSpaceRun ?? true, sweep: params.sweep,
+        semiSpaceRun: opts.semiSpaceRun ?? true, sweep: params.sweep, ...(opts.secondNodeOptions ? { secondNodeOptions: opts.secondNodeOptions } : {}),
       }, {
         client, temporalAddress: up.status.temporalAddress, temporalNamespace: up.status.temporalNamespace, kubeconfig: up.status.kubeconfig,
         reportDir, probeUrl: ok.url, worker,
@@ -207,7 +209,7 @@ export function formatTable(r: BenchResults): string {
     '',
     'drain variants:',
     ...detail,
-    ...(r.workerRss.worker ? [`worker: ${r.workerRss.worker.readyRssMb} MB RSS when ready, ${r.workerRss.worker.peakMb} MB peak during the drain drill${r.workerRss.semiSpace ? `; with --max-semi-space-size=1: ${r.workerRss.semiSpace.readyRssMb} MB ready, ${r.workerRss.semiSpace.peakMb} MB peak` : ''}; ${r.workerRss.drillWorkerPeakMb ?? '?'} MB peak running benchmarks 2, 3, 5`] : []),
+    ...(r.workerRss.worker ? [`worker: ${r.workerRss.worker.readyRssMb} MB RSS when ready, ${r.workerRss.worker.peakMb} MB peak during the drain drill${r.workerRss.semiSpace ? `; with NODE_OPTIONS=${r.workerRss.semiSpace.nodeOptions ?? ''}: ${r.workerRss.semiSpace.readyRssMb} MB ready, ${r.workerRss.semiSpace.peakMb} MB peak` : ''}; ${r.workerRss.drillWorkerPeakMb ?? '?'} MB peak running benchmarks 2, 3, 5`] : []),
     ...(d.sweep.length ? ['drain sweep (firedrill\'s drain in the bench process; vs raw = raw wall time / this one):',
       ...d.sweep.map((x) => `  ${x.variant.padEnd(10)} concurrency ${String(x.concurrency).padStart(3)}${x.pdbWatch ? ', PDB watch' : ', timer only'}: ${(x.evictedMs / 1000).toFixed(2)} s (without PDB ${(x.unguardedEvictedMs / 1000).toFixed(2)} s), ${x.vsRaw}x raw, ${x.evictionCalls} eviction calls`)] : []),
     `power cut (${r.power.nodes} nodes): raw parallel patch spread ${r.power.rawSpreadMs} ms, firedrill power-loss spread ${r.power.firedrillSpreadMs} ms (${r.power.throughputVsRaw}x raw), abort -> all restored ${r.power.abortToRestoredMs} ms`,

@@ -11,8 +11,9 @@ export function registerBench(program: Command): void {
     .option('--json', 'print the results as JSON instead of a table')
     .option('--keep-stack', 'leave the benchmark stack running afterwards')
     .option('--no-semi-space', 'skip the second firedrill drain through a worker with NODE_OPTIONS=--max-semi-space-size=1')
+    .option('--second-worker <node-options>', 'NODE_OPTIONS of the second drain\'s worker instead of the deployment\'s --max-semi-space-size=1 (e.g. "--max-old-space-size=160")')
     .option('--only <benchmark>', 'fleet: only the fleet figures (N concurrent drills on the real Temporal server; writes bench/results/fleet.<size>.json)')
-    .action(async (opts: { size: string; json?: boolean; keepStack?: boolean; semiSpace: boolean; only?: string }) => {
+    .action(async (opts: { size: string; json?: boolean; keepStack?: boolean; semiSpace: boolean; secondWorker?: string; only?: string }) => {
       if (opts.size !== 'quick' && opts.size !== 'mid' && opts.size !== 'full') throw new UsageError(`--size must be quick, mid or full, got "${opts.size}"`);
       if (opts.only !== undefined && opts.only !== 'fleet') throw new UsageError(`--only must be fleet, got "${opts.only}"`);
       if (opts.only === 'fleet' && opts.size === 'mid') throw new UsageError('--only fleet takes --size quick or full');
@@ -21,7 +22,7 @@ export function registerBench(program: Command): void {
         process.stdout.write(opts.json ? `${JSON.stringify(fleet, null, 2)}\n` : formatFleet(fleet));
         return;
       }
-      const results = await runBench({ size: opts.size as BenchSize, keepStack: opts.keepStack ?? false, semiSpaceRun: opts.semiSpace, progress: progressPrinter('bench') });
+      const results = await runBench({ size: opts.size as BenchSize, keepStack: opts.keepStack ?? false, semiSpaceRun: opts.semiSpace, ...(opts.secondWorker ? { secondNodeOptions: opts.secondWorker } : {}), progress: progressPrinter('bench') });
       process.stdout.write(opts.json ? `${JSON.stringify(results, null, 2)}\n` : formatTable(results));
       process.exitCode = results.targets.every((t) => t.met) ? 0 : 1;
     });
