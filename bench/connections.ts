@@ -1,8 +1,8 @@
 import diagnostics from 'node:diagnostics_channel';
-import fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { PooledKubeConfig } from '../activities/kube/pooled-config.js';
+import { procMemory } from './worker-process.js';
 
 // What the client library's connection handling costs: N reads of one node, one at a time and
 // 100 at a time, through a plain KubeConfig (a new undici Agent, so a new TLS connection, per
@@ -19,7 +19,7 @@ if (!kubeconfig || (mode !== 'plain' && mode !== 'pooled')) {
 const requests = Number(n);
 let connections = 0;
 diagnostics.subscribe('undici:client:connected', () => { connections++; });
-const hwm = () => Math.round(Number(fs.readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)?.[1]) / 1024);
+const hwm = async () => (await procMemory(process.pid)).hwmMb;
 
 const kc = mode === 'pooled' ? new PooledKubeConfig() : new k8s.KubeConfig();
 kc.loadFromFile(kubeconfig);
@@ -34,10 +34,10 @@ async function round(concurrency: number) {
   const limit = pLimit(concurrency);
   await Promise.all(Array.from({ length: requests }, () => limit(() => core.readNode({ name: node }))));
   const ms = Date.now() - started;
-  return { concurrency, requests, ms, perSecond: Math.round((requests / ms) * 1000), connections: connections - c0, hwmMb: hwm() };
+  return { concurrency, requests, ms, perSecond: Math.round((requests / ms) * 1000), connections: connections - c0, hwmMb: await hwm() };
 }
 
-const hwmStart = hwm();
+const hwmStart = await hwm();
 const sequential = await round(1);
 const parallel = await round(100);
 process.stdout.write(`${JSON.stringify({ mode, hwmStartMb: hwmStart, sequential, parallel })}\n`);

@@ -55,15 +55,14 @@ for (let t = 0; t < seconds; t += 5) {
 }
 const { profile } = await send('HeapProfiler.stopSampling') as { profile: { head: ProfileNode } };
 
-// Self sizes by allocation site, and by the first frame outside node_modules' generic helpers.
+// Self sizes by owner: the innermost firedrill frame of the stack that allocated, else the site itself.
 const bySite = new Map<string, number>();
 const walk = (n: ProfileNode, stack: string[]) => {
   const f = n.callFrame;
   const site = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(activities|workflows|worker|bench|report|drills)\//, '$1/')}:${f.lineNumber + 1}`;
   const here = [...stack, site];
   if (n.selfSize) {
-    // The innermost project frame names who asked for it; otherwise the innermost frame.
-    const owner = [...here].reverse().find((s) => /^(\S+ )?(activities|workflows|worker|report)\//.test(s.split(' ')[1] ?? '')) ?? site;
+    const owner = [...here].reverse().find((s) => /^(activities|workflows|worker|report)\//.test(s.split(' ')[1] ?? '')) ?? site;
     bySite.set(owner, (bySite.get(owner) ?? 0) + n.selfSize);
   }
   for (const c of n.children) walk(c, here);

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { PooledKubeConfig } from '../activities/kube/pooled-config.js';
 import { kubeWatchSource } from '../activities/probes/capacity-watch.js';
+import { procMemory } from './worker-process.js';
 
 // What one list of a namespace's pods costs a fresh process: VmHWM before and after, and the
 // heap still held once collected. `unpaged`: one answer as client objects (the capacity watch
@@ -19,15 +19,15 @@ if (!gc) throw new Error('run with node --expose-gc');
 const kc = new PooledKubeConfig();
 kc.loadFromFile(kubeconfig);
 const mb = (bytes: number) => Math.round(bytes / 1048576);
-const hwm = () => Math.round(Number(fs.readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)?.[1]) / 1024);
+const hwm = async () => (await procMemory(process.pid)).hwmMb;
 
 gc();
-const before = { hwmMb: hwm(), heapMb: mb(process.memoryUsage().heapUsed) };
+const before = { hwmMb: await hwm(), heapMb: mb(process.memoryUsage().heapUsed) };
 const started = Date.now();
 const items = mode === 'unpaged'
   ? (await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace })).items
   : (await kubeWatchSource(kc, { context: undefined, resource: 'pods', namespace }).list()).items;
-const afterHwmMb = hwm();
+const afterHwmMb = await hwm();
 gc();
 process.stdout.write(`${JSON.stringify({
   mode, pods: items.length, ms: Date.now() - started, hwmBeforeMb: before.hwmMb, hwmAfterMb: afterHwmMb,

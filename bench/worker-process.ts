@@ -46,7 +46,7 @@ export async function procMemory(pid: number): Promise<ProcMemory> {
 }
 
 /**
- * RSS once it has settled: a fresh worker holds start-up garbage for its first ~20 s (310 MB,
+ * RSS once it has settled: a fresh worker holds start-up garbage for its first 15–20 s (310 MB,
  * then 241 MB once V8 collects it while idle), so "ready" read at once depends on how soon the
  * benchmark asks. Samples every second until 5 s in a row stay within 1 MB, for at most 60 s.
  */
