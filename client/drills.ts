@@ -132,7 +132,10 @@ export async function waitForPhase(handle: WorkflowHandle, phase: DrillPhase, ti
       const s = await handle.query(statusQuery);
       last = s.phase;
       if (s.phase === phase) return s;
-      if (DRILL_PHASES.indexOf(s.phase) > want) throw new Error(`the run went past ${phase} (now ${s.phase}): ${JSON.stringify(s.journal.at(-1))}`);
+      if (DRILL_PHASES.indexOf(s.phase) > want) {
+        const why = s.result ? `${s.result.outcome}: ${s.result.outcomeReason}` : JSON.stringify(s.journal.slice(-3));
+        throw new Error(`the run went past ${phase} (now ${s.phase}): ${why}`);
+      }
     } catch (err) {
       if ((err as Error).message.startsWith('the run went past')) throw err;
       last = `query failed: ${(err as Error).message}`;

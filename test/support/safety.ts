@@ -5,12 +5,11 @@ import { markAnnotations, readMark, RUN_LABEL, type MarkFields } from '../../act
 import { KWOK_ANNOTATION } from '../../devstack/kube.js';
 import { ensureKube } from '../../devstack/provision.js';
 import type { StackStatus } from '../../devstack/stack.js';
-import type { Simulator } from '../../simulator/server.js';
 import { eventually } from './kube.js';
 
 // Helpers of the safety tests: nodes of their own (kwok plays them; no dev-node label and no
 // zone, so no other test claims or drills them), kubectl as an operator would run it, marks
-// edited as time or a person would edit them, and waiting for what a probe sees.
+// edited as time or a person would edit them.
 
 const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const run = promisify(execFile);
@@ -69,11 +68,6 @@ export async function createTestNodes(kc: k8s.KubeConfig, opts: { id: string; pr
     throw err;
   }
   return { names, key, selector: `${key}=target`, add, remove };
-}
-
-/** Waits until the simulator answers 200 for the service: what the drill's HTTP probe will see. */
-export async function waitServed(sim: Simulator, namespace: string, service: string, timeoutMs = 30_000): Promise<void> {
-  await eventually(`the simulator serving ${namespace}/${service}`, async () => (await fetch(`${sim.url}/svc/${namespace}/${service}/`)).ok, timeoutMs, 100);
 }
 
 /** kubectl of the stack (the cached build), as an operator runs it. */

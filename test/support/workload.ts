@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import type { Simulator } from '../../simulator/server.js';
 import { eventually, readyPodZones } from './kube.js';
 import type { ClaimedNodes } from './node-claims.js';
 
@@ -11,6 +12,12 @@ export interface WebOptions {
   /** Only the claimed nodes (nodeSelector): cannot fail over. Otherwise they are only preferred. */
   pinned?: boolean;
   labels?: Record<string, string>;
+  /**
+   * Also wait until this simulator answers 200 for the Service. Ready pods are not enough: the
+   * EndpointSlice and the simulator's poll of it follow a moment later, and a drill started in
+   * that moment sees HTTP 503 in its baseline and is (rightly) refused.
+   */
+  servedBy?: Simulator;
 }
 
 /**
@@ -49,10 +56,17 @@ export async function deployWeb(kc: k8s.KubeConfig, namespace: string, name: str
     namespace,
     body: { metadata: { name, namespace }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } },
   });
-  return eventually(`${replicas} ready replicas of ${name} on the claimed nodes`, async () => {
-    const pods = await readyPodZones(kc, namespace, name);
-    return pods.length === replicas && pods.every((p) => nodes.names.includes(p.node)) ? pods : undefined;
+  const pods = await eventually(`${replicas} ready replicas of ${name} on the claimed nodes`, async () => {
+    const ready = await readyPodZones(kc, namespace, name);
+    return ready.length === replicas && ready.every((p) => nodes.names.includes(p.node)) ? ready : undefined;
   }, 60_000, 250);
+  if (opts.servedBy) await waitServed(opts.servedBy, namespace, name);
+  return pods;
+}
+
+/** Waits until the simulator answers 200 for the service: what the drill's HTTP probe will see. */
+export async function waitServed(sim: Simulator, namespace: string, service: string, timeoutMs = 30_000): Promise<void> {
+  await eventually(`the simulator serving ${namespace}/${service}`, async () => (await fetch(`${sim.url}/svc/${namespace}/${service}/`)).ok, timeoutMs, 100);
 }
 
 /** Deletes the Deployment and Service and waits until their pods are gone. */

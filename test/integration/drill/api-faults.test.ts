@@ -8,7 +8,6 @@ import {
 } from '../../support/drill.js';
 import { pathOf, queryParam, startStackProxy, type FaultPlan, type RequestInfo, type StackProxy } from '../../support/fault-proxy.js';
 import { readyPodZones } from '../../support/kube.js';
-import { waitServed } from '../../support/safety.js';
 
 // The safety invariant under API faults: the worker reaches the apiserver only through a
 // fault-injecting proxy. With throttling, 5xx, dropped connections, lost answers and latency
@@ -60,8 +59,7 @@ describe('a drill whose API server is unreliable', () => {
   const target = () => ({ type: 'nodes', selector: bed.nodes.selector });
 
   it('throttling, 5xx, resets, lost answers and latency: completes, each pod evicted once, every node restored, retries recorded', async () => {
-    const placed = await deployWeb(kc, ns, 'flaky-web', bed.nodes, { replicas: 2 });
-    await waitServed(bed.sim, ns, 'flaky-web');
+    const placed = await deployWeb(kc, ns, 'flaky-web', bed.nodes, { replicas: 2, servedBy: bed.sim });
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
@@ -128,8 +126,7 @@ describe('a drill whose API server is unreliable', () => {
   });
 
   it('the API unreachable just as restore begins: restore retries with backoff, completes when it is back, and records how long it was blocked', async () => {
-    await deployWeb(kc, ns, 'down-web', bed.nodes, { replicas: 1 });
-    await waitServed(bed.sim, ns, 'down-web');
+    await deployWeb(kc, ns, 'down-web', bed.nodes, { replicas: 1, servedBy: bed.sim });
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),

@@ -62,7 +62,7 @@ describe('a drill whose worker is killed', () => {
   });
 
   it('is resumed by a new worker process after SIGKILL during inject and during hold; it completes and restores every node', async () => {
-    await deployWeb(kc, ns, 'web', nodes);
+    await deployWeb(kc, ns, 'web', nodes, { servedBy: sim });
     // Pinned to the target behind a PDB that allows no disruption: its eviction is refused
     // until the eviction timeout, so inject lasts long enough to be interrupted.
     await deployWeb(kc, ns, 'blocker', nodes, { pinned: true });

@@ -30,7 +30,7 @@ describe('drills that fail a workload over', () => {
   const target = () => ({ type: 'nodes', selector: bed.nodes.selector });
 
   it('drain: the workload reschedules elsewhere, RTO is measured within target, every node is restored', async () => {
-    const placed = await deployWeb(kc, ns, 'drain-web', bed.nodes, { replicas: 2 });
+    const placed = await deployWeb(kc, ns, 'drain-web', bed.nodes, { replicas: 2, servedBy: bed.sim });
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
@@ -76,7 +76,7 @@ describe('drills that fail a workload over', () => {
   });
 
   it('a workload pinned to the target never recovers: a breach, not a number; outcome failed, exit code 1', async () => {
-    await deployWeb(kc, ns, 'pinned-web', bed.nodes, { replicas: 1, pinned: true });
+    await deployWeb(kc, ns, 'pinned-web', bed.nodes, { replicas: 1, pinned: true, servedBy: bed.sim });
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
@@ -107,7 +107,7 @@ describe('drills that fail a workload over', () => {
   });
 
   it('power-loss: the taint manager deletes the pods on the target, they come back elsewhere, the taint is gone after restore', async () => {
-    const placed = await deployWeb(kc, ns, 'power-web', bed.nodes, { replicas: 2 });
+    const placed = await deployWeb(kc, ns, 'power-web', bed.nodes, { replicas: 2, servedBy: bed.sim });
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
@@ -143,7 +143,7 @@ describe('drills that fail a workload over', () => {
   });
 
   it('the measured RTO matches the simulator\'s ground truth within one probe interval', async () => {
-    await deployWeb(kc, ns, 'truth-web', bed.nodes, { replicas: 1, readyDelay: '5s' });
+    await deployWeb(kc, ns, 'truth-web', bed.nodes, { replicas: 1, readyDelay: '5s', servedBy: bed.sim });
     const spec = await drillSpec({
       target: target(),
       probes: [httpProbe('web', `${bed.sim.url}/svc/${ns}/truth-web/`)],

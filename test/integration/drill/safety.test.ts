@@ -63,7 +63,7 @@ describe('drill safety', () => {
   }
 
   it('an operator abort during the hold ends the drill and restores within seconds, recording who and why', async () => {
-    await deployWeb(kc, ns, 'abort-web', nodes);
+    await deployWeb(kc, ns, 'abort-web', nodes, { servedBy: sim });
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
@@ -100,7 +100,7 @@ describe('drill safety', () => {
   });
 
   it('an abort during a drain blocked by a PodDisruptionBudget stops the drain and restores within seconds', async () => {
-    await deployWeb(kc, ns, 'stuck-web', nodes, { pinned: true });
+    await deployWeb(kc, ns, 'stuck-web', nodes, { pinned: true, servedBy: sim });
     await kc.makeApiClient(k8s.PolicyV1Api).createNamespacedPodDisruptionBudget({
       namespace: ns,
       body: { metadata: { name: 'stuck-web' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'stuck-web' } } } },
@@ -134,7 +134,7 @@ describe('drill safety', () => {
   it('a node cordoned before the drill stays cordoned; nodes outside the target are never touched', async () => {
     const [held, ...rest] = nodes.names as [string, ...string[]];
     await cordon(held, true);
-    await deployWeb(kc, ns, 'keep-web', { ...nodes, names: rest });
+    await deployWeb(kc, ns, 'keep-web', { ...nodes, names: rest }, { servedBy: sim });
     const before = await snapshotNodes(kc);
     const outside = [...before.keys()].filter((n) => !nodes.names.includes(n));
     const spec = await drillSpec({
@@ -216,7 +216,7 @@ describe('drill safety', () => {
   it('a run terminated mid-hold leaves its marks; the janitor restores exactly what it changed', async () => {
     const [held, ...rest] = nodes.names as [string, ...string[]];
     await cordon(held, true);
-    await deployWeb(kc, ns, 'term-web', { ...nodes, names: rest });
+    await deployWeb(kc, ns, 'term-web', { ...nodes, names: rest }, { servedBy: sim });
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),

@@ -88,7 +88,7 @@ describe('a drill whose Temporal server restarts', () => {
   });
 
   it('killed mid-hold and started again on the same database: the same worker resumes the run, it completes and restores every node', async () => {
-    await deployWeb(kc, ns, 'web', nodes, { replicas: 2 });
+    await deployWeb(kc, ns, 'web', nodes, { replicas: 2, servedBy: sim });
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: { type: 'nodes', selector: nodes.selector },

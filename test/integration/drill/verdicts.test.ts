@@ -60,7 +60,7 @@ describe('verdicts on the real stack', () => {
   const target = () => ({ type: 'nodes', selector: nodes.selector });
 
   it('a drain whose service fails and recovers before T0 reports the impact, detected and counted from the first change', async () => {
-    await deployWeb(kc, ns, 'web', nodes, { replicas: 1, readyDelay: '1s' });
+    await deployWeb(kc, ns, 'web', nodes, { replicas: 1, readyDelay: '1s', servedBy: sim });
     await deployWeb(kc, ns, 'zz-slow', nodes, { replicas: 1 });
     const spec = await drillSpec({
       target: target(),

@@ -52,7 +52,7 @@ describe('drills on the real Temporal server that survive a crash', () => {
     nodes = await claimNodes(kc, { id: ns, count: 2, zones: ['zone-c', 'zone-b'] });
     sim = await startTestSimulator(kc, ns);
     ({ client, close: closeClient } = await connectClient(stack));
-    await deployWeb(kc, ns, 'web', nodes, { replicas: 2 });
+    await deployWeb(kc, ns, 'web', nodes, { replicas: 2, servedBy: sim });
   });
 
   afterAll(async () => {

@@ -36,7 +36,7 @@ describe('drills on the real Temporal server with mTLS', () => {
   });
 
   it('a drain drill runs end to end: RTO measured, every node restored', async () => {
-    await deployWeb(kc, ns, 'web', bed.nodes, { replicas: 2 });
+    await deployWeb(kc, ns, 'web', bed.nodes, { replicas: 2, servedBy: bed.sim });
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
@@ -59,7 +59,7 @@ describe('drills on the real Temporal server with mTLS', () => {
   });
 
   it('a run terminated mid-hold leaves its marks; the janitor restores exactly what it changed', async () => {
-    await deployWeb(kc, ns, 'term-web', bed.nodes);
+    await deployWeb(kc, ns, 'term-web', bed.nodes, { servedBy: bed.sim });
     const before = await snapshotNodes(kc);
     const spec = await drillSpec({
       target: target(),
