@@ -65,6 +65,20 @@ function eligible(p: PodInfo, n: NodeInfo, input: CapacityInput): boolean {
     && toleratesNode(p.tolerations, n);
 }
 
+/** Where a pod may go: why nowhere, or the nodes it may use in first-fit order. */
+interface Placement {
+  pinned?: string;
+  room: Resources[];
+}
+
+/**
+ * Everything that decides where a pod may go. Pods of one controller share it, so placement is
+ * judged once per distinct value rather than per pod and node (3,000 pods × 200 nodes otherwise).
+ */
+function placementKey(p: PodInfo, input: CapacityInput): string {
+  return JSON.stringify([p.nodeSelector, p.requiredNodeAffinity ?? null, p.tolerations, input.volumeConstraints.get(`${p.namespace}/${p.name}`) ?? []]);
+}
+
 export function capacityCensus(input: CapacityInput): CapacityCensus {
   const outside = input.nodes
     .filter((n) => !input.inTarget.has(n.name) && !n.unschedulable && n.ready)
@@ -99,18 +113,26 @@ export function capacityCensus(input: CapacityInput): CapacityCensus {
     (a, b) => b.requests.cpuMilli - a.requests.cpuMilli || b.requests.memoryBytes - a.requests.memoryBytes
       || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
   );
+  const placements = new Map<string, Placement>();
+  const placementOf = (p: PodInfo): Placement => {
+    const key = placementKey(p, input);
+    let found = placements.get(key);
+    if (!found) {
+      const pinned = pinnedReason(p, outside, input);
+      found = pinned ? { pinned, room: [] } : { room: outside.filter((n) => eligible(p, n, input)).map((n) => free.get(n.name) as Resources) };
+      placements.set(key, found);
+    }
+    return found;
+  };
   const pending: PendingPod[] = [];
   for (const p of order) {
     const base = { namespace: p.namespace, pod: p.name, owner: input.ownerOf(p) };
-    const pinned = pinnedReason(p, outside, input);
-    if (pinned) {
-      pending.push({ ...base, cause: 'pinned', reason: pinned });
+    const placement = placementOf(p);
+    if (placement.pinned) {
+      pending.push({ ...base, cause: 'pinned', reason: placement.pinned });
       continue;
     }
-    const room = outside
-      .filter((n) => eligible(p, n, input))
-      .map((n) => free.get(n.name))
-      .find((f) => f && f.cpuMilli >= p.requests.cpuMilli && f.memoryBytes >= p.requests.memoryBytes && f.pods >= 1);
+    const room = placement.room.find((f) => f.cpuMilli >= p.requests.cpuMilli && f.memoryBytes >= p.requests.memoryBytes && f.pods >= 1);
     if (room) {
       add(room, -p.requests.cpuMilli, -p.requests.memoryBytes, -1);
       continue;

@@ -1,5 +1,5 @@
 import { parseLabelSelector, type SelectorRequirement } from '../../drills/schema/index.js';
-import type { LabelSelector, NodeInfo, NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration } from './model.js';
+import type { LabelSelector, LabelSelectorRequirement, NodeInfo, NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration } from './model.js';
 
 // The matching rules of Kubernetes selectors, applied to labels the census already holds:
 // the drill's node selector string, PDB label selectors, node affinity terms and tolerations.
@@ -34,14 +34,23 @@ export function compileSelector(selector: string): (labels: Labels) => boolean {
   return (labels) => reqs.every((r) => matchesRequirement(labels, r));
 }
 
-/** A LabelSelector object (policy/v1 semantics: an empty selector matches everything). */
+const NO_VALUES: readonly string[] = [];
+const NO_EXPRESSIONS: readonly LabelSelectorRequirement[] = [];
+
+/**
+ * A LabelSelector object (policy/v1 semantics: an empty selector matches everything). Allocates
+ * nothing: the capacity probe calls it for every pod of a namespace, every workload, every tick.
+ */
 export function matchesLabelSelector(labels: Labels, sel: LabelSelector): boolean {
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
-    if (labels[k] !== v) return false;
+  const want = sel.matchLabels;
+  if (want) {
+    for (const k in want) {
+      if (Object.hasOwn(want, k) && labels[k] !== want[k]) return false;
+    }
   }
-  for (const e of sel.matchExpressions ?? []) {
+  for (const e of sel.matchExpressions ?? NO_EXPRESSIONS) {
     const has = Object.hasOwn(labels, e.key);
-    const values = e.values ?? [];
+    const values = e.values ?? NO_VALUES;
     const ok =
       e.operator === 'In' ? has && values.includes(labels[e.key] ?? '')
       : e.operator === 'NotIn' ? !has || !values.includes(labels[e.key] ?? '')

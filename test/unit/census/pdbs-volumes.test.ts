@@ -68,6 +68,14 @@ describe('zone-bound PersistentVolumes', () => {
     ]);
   });
 
+  it('judges where a pod may go by its own volumes: a sibling whose volume attaches anywhere moves', () => {
+    // Same controller, same nodeSelector and tolerations; only the volumes differ.
+    const free = pod('db', 'pg-2', 'zone-a-0', { owner: { kind: 'StatefulSet', name: 'pg' }, claims: ['other'] });
+    const r = computeCensus(spec(), snapshot({ workloads: [workload('StatefulSet', 'db', 'pg', 3)], pods: [...pods, free], pvs, pvcs }));
+    expect(r.capacity.mustMove.pods).toBe(2);
+    expect(r.capacity.pending.map((p) => p.pod)).toEqual(['pg-0']);
+  });
+
   it('binds a local volume to its node by hostname, and frees it when another node outside can take it', () => {
     const local = [{ name: 'local-1', claim: { namespace: 'db', name: 'data-pg-0' }, nodeAffinity: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['zone-a-1'] }] }] }];
     const hostTarget = computeCensus(spec({ type: 'nodes', selector: 'kubernetes.io/hostname=zone-a-1' }), snapshot({ workloads: [sts], pods, pvs: local }));
