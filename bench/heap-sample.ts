@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { openInspector } from './inspector.js';
 
 // Where a running worker's memory goes: opens the inspector of process <pid> (SIGUSR1), samples
 // its allocations for <seconds> (collected objects included, so garbage counts too), and prints
@@ -15,34 +16,7 @@ if (!pid) {
 
 interface ProfileNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] }
 
-process.kill(pid, 'SIGUSR1');
-let target: string | undefined;
-for (let i = 0; i < 50 && !target; i++) {
-  await new Promise((r) => setTimeout(r, 100));
-  const list = await fetch('http://127.0.0.1:9229/json/list').then((r) => r.json() as Promise<Array<{ webSocketDebuggerUrl: string }>>).catch(() => []);
-  target = list[0]?.webSocketDebuggerUrl;
-}
-if (!target) throw new Error(`no inspector for process ${pid} on 127.0.0.1:9229`);
-
-const ws = new WebSocket(target);
-await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-let seq = 0;
-const pending = new Map<number, (v: unknown) => void>();
-ws.onmessage = (e) => {
-  const m = JSON.parse(String(e.data)) as { id?: number; result?: unknown };
-  if (m.id !== undefined) pending.get(m.id)?.(m.result);
-};
-const send = (method: string, params: object = {}) => new Promise<unknown>((resolve) => {
-  const id = ++seq;
-  pending.set(id, resolve);
-  ws.send(JSON.stringify({ id, method, params }));
-});
-const usage = async () => {
-  const r = await send('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true }) as { result: { value: string } };
-  const u = JSON.parse(r.result.value) as Record<string, number>;
-  return Object.fromEntries(Object.entries(u).map(([k, v]) => [k, Math.round(v / 1048576)]));
-};
-
+const { send, usage, close } = await openInspector(pid);
 await send('HeapProfiler.enable');
 await send('HeapProfiler.startSampling', { samplingInterval: 65536, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
 const usages: Array<Record<string, number>> = [];
@@ -74,5 +48,5 @@ const result = { pid, seconds, allocatedMb: total, usages, top };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 if (out) await fs.writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
 await send('HeapProfiler.disable');
-ws.close();
+close();
 process.exit(0);
