@@ -10,6 +10,7 @@ import { drainNodes } from '../activities/faults/drain.js';
 import { watchBudgets } from '../activities/faults/pdb-watch.js';
 import { sleep } from '../activities/kube/retry.js';
 import { trackDrill } from './cleanup.js';
+import { deploymentNodeOptions } from './deployment-options.js';
 import { benchSpec, httpProbe } from './spec.js';
 import {
   deleteNamespace, ensureNamespace, liveEvictable, restartAll, setNodeLabel, setUnschedulable, upsertAll, waitPlaced,
@@ -32,7 +33,7 @@ export interface DrainSize {
   rawConcurrency: number;
   /** Also drain once more through a second worker (NODE_OPTIONS below). */
   semiSpaceRun: boolean;
-  /** NODE_OPTIONS of that worker; unset, the deployment's --max-semi-space-size=1. */
+  /** NODE_OPTIONS of that worker; unset, the deployment's (deploy/40-worker.yaml). */
   secondNodeOptions?: string;
   /** Concurrencies of the sweep: firedrill's drain (the activity's code, in the bench process) at each. */
   sweep: number[];
@@ -89,7 +90,7 @@ export interface DrillDrainReport {
 }
 
 /** sweep-<n>: firedrill's drain at concurrency n with the PDB watch; timer-<n>: the same without it. */
-export type Variant = 'firedrill' | 'kubectl' | 'raw' | 'firedrill-semispace1' | 'firedrill-second' | `sweep-${number}` | `timer-${number}`;
+export type Variant = 'firedrill' | 'kubectl' | 'raw' | 'firedrill-deployment' | 'firedrill-second' | `sweep-${number}` | `timer-${number}`;
 
 export interface VariantResult {
   variant: Variant;
@@ -121,7 +122,7 @@ export interface DrainBenchResult {
   ratios: { firedrillVsKubectl: number; firedrillThroughputVsRaw: number };
   sameEvictedSet: boolean;
   sameSetNotes: string[];
-  /** The measured worker (default Node options) and, when run, the one with a 1 MB semi-space. */
+  /** The measured worker (default Node options) and, when run, the one with the deployment's NODE_OPTIONS (or --second-worker's). */
   rss: { worker: WorkerMemory | null; semiSpace: WorkerMemory | null };
   placementSeconds: number[];
   /** The concurrency sweep and the timer-only run, each with its ratio to the raw bound of this run. */
@@ -518,10 +519,10 @@ export async function benchDrain(kc: k8s.KubeConfig, kubectl: string, size: Drai
     placementSeconds.push(await placeInZone(kc, size, zoneSet, others, true, progress));
     const w = await spawnBenchWorker(ctx.client, {
       temporalAddress: ctx.temporalAddress, temporalNamespace: ctx.temporalNamespace, kubeconfig: ctx.kubeconfig,
-      taskQueue: `${ctx.worker.taskQueue}-second`, reportDir: ctx.reportDir, nodeOptions: size.secondNodeOptions ?? '--max-semi-space-size=1',
+      taskQueue: `${ctx.worker.taskQueue}-second`, reportDir: ctx.reportDir, nodeOptions: size.secondNodeOptions ?? deploymentNodeOptions(),
     });
     try {
-      const semiSpaceRun = await drillVariant(kc, size.secondNodeOptions ? 'firedrill-second' : 'firedrill-semispace1', ctx, w, zone, size, zoneSet, guarded, progress);
+      const semiSpaceRun = await drillVariant(kc, size.secondNodeOptions ? 'firedrill-second' : 'firedrill-deployment', ctx, w, zone, size, zoneSet, guarded, progress);
       variants.push(semiSpaceRun);
       semiSpace = semiSpaceRun.drill?.worker ?? null;
     } finally {

@@ -40,7 +40,7 @@ export const SIZES: Record<BenchSize, SizeParams> = {
 export interface BenchOptions {
   size: BenchSize;
   keepStack: boolean;
-  /** Drain once more through a worker with NODE_OPTIONS=--max-semi-space-size=1 (one more placement and drain). */
+  /** Drain once more through a worker with the deployment's NODE_OPTIONS (one more placement and drain). */
   semiSpaceRun?: boolean;
   /** NODE_OPTIONS of that second worker instead of the deployment's (a heap cap, say). */
   secondNodeOptions?: string;

@@ -50,8 +50,9 @@ export interface BenchResults {
   history: HistoryRun[];
   /**
    * VmRSS / VmHWM of separate `firedrill worker` processes: `worker` ran the drain drill with
-   * default Node options, `semiSpace` with --max-semi-space-size=1; drillWorkerPeakMb is the
-   * first one's peak while it ran benchmarks 2, 3 and 5 afterwards.
+   * default Node options, `semiSpace` with the deployment's NODE_OPTIONS (deploy/40-worker.yaml;
+   * the key keeps the name of the first such options); drillWorkerPeakMb is the first one's peak
+   * while it ran benchmarks 2, 3 and 5 afterwards.
    */
   workerRss: { method: string; worker: WorkerMemory | null; semiSpace: WorkerMemory | null; drillWorkerPeakMb: number | null; drillWorkerHwmReset: boolean };
   accuracy: AccuracyResult;

@@ -10,8 +10,8 @@ export function registerBench(program: Command): void {
     .option('--size <size>', 'quick (10 nodes per zone, 300 pods), mid (34 nodes per zone, 1,000 pods: the growth curves\' middle point) or full (100 nodes per zone, 3,000 pods)', 'quick')
     .option('--json', 'print the results as JSON instead of a table')
     .option('--keep-stack', 'leave the benchmark stack running afterwards')
-    .option('--no-semi-space', 'skip the second firedrill drain through a worker with NODE_OPTIONS=--max-semi-space-size=1')
-    .option('--second-worker <node-options>', 'NODE_OPTIONS of the second drain\'s worker instead of the deployment\'s --max-semi-space-size=1 (e.g. "--max-old-space-size=160")')
+    .option('--no-semi-space', 'skip the second firedrill drain, through a worker with the deployment\'s NODE_OPTIONS (deploy/40-worker.yaml)')
+    .option('--second-worker <node-options>', 'NODE_OPTIONS of the second drain\'s worker instead of the deployment\'s (e.g. "--max-old-space-size=160")')
     .option('--only <benchmark>', 'fleet: only the fleet figures (N concurrent drills on the real Temporal server; writes bench/results/fleet.<size>.json)')
     .action(async (opts: { size: string; json?: boolean; keepStack?: boolean; semiSpace: boolean; secondWorker?: string; only?: string }) => {
       if (opts.size !== 'quick' && opts.size !== 'mid' && opts.size !== 'full') throw new UsageError(`--size must be quick, mid or full, got "${opts.size}"`);

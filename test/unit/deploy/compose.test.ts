@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { deploymentNodeOptions } from '../../../bench/deployment-options.js';
 import { DRILL_SA, TARGET_SA } from '../../../workflows/contract.js';
 
 interface Service {
@@ -31,6 +32,10 @@ describe('docker-compose.yml', () => {
       const deps = Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on ?? {});
       for (const dep of deps) expect(names, `${name} depends on ${dep}`).toContain(dep);
     }
+  });
+
+  it('runs the worker with the Node options of the Kubernetes deployment', () => {
+    expect(compose.services['firedrill-worker']?.environment?.NODE_OPTIONS).toBe(deploymentNodeOptions());
   });
 
   it('points the worker and the UI at the Temporal service', () => {
