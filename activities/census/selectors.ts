@@ -39,7 +39,8 @@ const NO_EXPRESSIONS: readonly LabelSelectorRequirement[] = [];
 
 /**
  * A LabelSelector object (policy/v1 semantics: an empty selector matches everything). Allocates
- * nothing: the capacity probe calls it for every pod of a namespace, every workload, every tick.
+ * nothing (no entries, no iterators): the capacity probe calls it for every pod of a namespace,
+ * every workload, every tick.
  */
 export function matchesLabelSelector(labels: Labels, sel: LabelSelector): boolean {
   const want = sel.matchLabels;
@@ -48,7 +49,9 @@ export function matchesLabelSelector(labels: Labels, sel: LabelSelector): boolea
       if (Object.hasOwn(want, k) && labels[k] !== want[k]) return false;
     }
   }
-  for (const e of sel.matchExpressions ?? NO_EXPRESSIONS) {
+  const exprs = sel.matchExpressions ?? NO_EXPRESSIONS;
+  for (let i = 0; i < exprs.length; i++) {
+    const e = exprs[i] as LabelSelectorRequirement;
     const has = Object.hasOwn(labels, e.key);
     const values = e.values ?? NO_VALUES;
     const ok =

@@ -89,11 +89,14 @@ export function podSlim(obj: unknown): PodSlim {
 }
 
 /** One workload's capacity from its object and the pods of its namespace. */
-export function capacityOf(workload: WorkloadRef, w: WorkloadSlim, pods: Iterable<PodSlim>, targetNodes: Set<string>): CapacityState {
+export function capacityOf(workload: WorkloadRef, w: WorkloadSlim, pods: readonly PodSlim[], targetNodes: Set<string>): CapacityState {
   // No selector selects every pod of the namespace, as the label selector "" did when listing.
   const selector = w.selector ?? {};
   let readyOutside = 0;
-  for (const p of pods) {
+  // An indexed loop: it runs for every pod, workload and tick, and for-of here was measured to
+  // allocate an iterator result per pod (bench/census-cost.ts).
+  for (let i = 0; i < pods.length; i++) {
+    const p = pods[i] as PodSlim;
     if (p.namespace === workload.namespace && p.ready && !targetNodes.has(p.node) && matchesLabelSelector(p.labels, selector)) readyOutside++;
   }
   const recovered = readyOutside >= w.desired;
