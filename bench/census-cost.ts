@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Session } from 'node:inspector/promises';
 import { computeCensus } from '../activities/census/index.js';
 import type { PdbInfo, Toleration } from '../activities/census/model.js';
@@ -8,7 +9,7 @@ import { deployment, MI, node, pdb, pod, snapshot, spec, workload } from '../tes
 // 30 Deployments × 100 pods in zone-a, a PDB on every third, a DaemonSet): one census (the
 // plan a drill's preflight makes) and one capacity tick (30 watched workloads counted over the
 // namespace's pods once they have moved, once per probe interval). Time and bytes allocated, garbage included
-// (V8's sampling heap profiler), per call.
+// (V8's sampling heap profiler), per call; and the census's sha256, to compare two commits' answers.
 //   node scripts/node.mjs node --import tsx bench/census-cost.ts [cpuMilliPerPod=10]
 
 const cpu = Number(process.argv[2] ?? 10);
@@ -48,5 +49,6 @@ const results = [
     for (const app of apps) capacityOf({ kind: 'Deployment', namespace: 'bench', name: app }, { desired: 100, selector: { matchLabels: { app } } }, slim, target);
   }),
 ];
-process.stdout.write(`${JSON.stringify({ pods: snap.pods.length, movers: census.capacity.mustMove.pods, pending: census.capacity.pending.length, results })}\n`);
+const sha256 = createHash('sha256').update(JSON.stringify(census)).digest('hex').slice(0, 16);
+process.stdout.write(`${JSON.stringify({ pods: snap.pods.length, movers: census.capacity.mustMove.pods, pending: census.capacity.pending.length, sha256, results })}\n`);
 session.disconnect();

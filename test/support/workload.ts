@@ -65,7 +65,7 @@ export async function deployWeb(kc: k8s.KubeConfig, namespace: string, name: str
 }
 
 /** Waits until the simulator answers 200 for the service: what the drill's HTTP probe will see. */
-export async function waitServed(sim: Simulator, namespace: string, service: string, timeoutMs = 30_000): Promise<void> {
+async function waitServed(sim: Simulator, namespace: string, service: string, timeoutMs = 30_000): Promise<void> {
   await eventually(`the simulator serving ${namespace}/${service}`, async () => (await fetch(`${sim.url}/svc/${namespace}/${service}/`)).ok, timeoutMs, 100);
 }
 
