@@ -31,10 +31,10 @@ export { formatFleet, runFleet } from './fleet.js';
 export type { BenchResults, BenchSize, SizeParams, Target } from './model.js';
 
 export const SIZES: Record<BenchSize, SizeParams> = {
-  quick: { nodesPerZone: 10, deployments: 10, replicas: 30, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 3, accuracySlots: 3, historyHolds: [5, 15], sweep: [100, 20, 200, 50], probeCounts: [100, 1000], probeHoldSeconds: 20 },
+  quick: { nodesPerZone: 10, deployments: 10, replicas: 30, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 3, accuracySlots: 3, historyHolds: [5, 15], sweep: [100, 20, 200, 50], probeCounts: [100, 1000], probeHoldSeconds: 20, powerRounds: 3 },
   // The growth curves' middle point: 30 pods per node as in the other two; one sweep point (its eviction calls per pod).
-  mid: { nodesPerZone: 34, deployments: 10, replicas: 100, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 4, accuracySlots: 4, historyHolds: [5], sweep: [100], probeCounts: [100], probeHoldSeconds: 20 },
-  full: { nodesPerZone: 100, deployments: 30, replicas: 100, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 20, accuracySlots: 4, historyHolds: [20, 60], sweep: [100, 20, 200, 50], probeCounts: [100, 1000], probeHoldSeconds: 60 },
+  mid: { nodesPerZone: 34, deployments: 10, replicas: 100, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 4, accuracySlots: 4, historyHolds: [5], sweep: [100], probeCounts: [100], probeHoldSeconds: 20, powerRounds: 3 },
+  full: { nodesPerZone: 100, deployments: 30, replicas: 100, drainConcurrency: 100, rawConcurrency: 200, accuracyRuns: 20, accuracySlots: 4, historyHolds: [20, 60], sweep: [100, 20, 200, 50], probeCounts: [100, 1000], probeHoldSeconds: 60, powerRounds: 5 },
 };
 
 export interface BenchOptions {
@@ -123,7 +123,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       const ctx = { client, taskQueue: worker.taskQueue, kc, progress };
       drillWorkerHwmReset = await worker.resetPeak();
       abort = await benchAbort(ctx, ok.url);
-      power = await benchPower(ctx, ok.url);
+      power = await benchPower(ctx, ok.url, params.powerRounds);
       history = await benchHistory(ctx, ok.url, params.historyHolds);
       accuracy = await benchAccuracy(ctx, params.accuracyRuns, params.accuracySlots, ports.simulator);
       drillWorkerPeakMb = (await worker.memory()).hwmMb;
@@ -212,7 +212,7 @@ export function formatTable(r: BenchResults): string {
     ...(r.workerRss.worker ? [`worker: ${r.workerRss.worker.readyRssMb} MB RSS when ready, ${r.workerRss.worker.peakMb} MB peak during the drain drill${r.workerRss.semiSpace ? `; with NODE_OPTIONS=${r.workerRss.semiSpace.nodeOptions ?? ''}: ${r.workerRss.semiSpace.readyRssMb} MB ready, ${r.workerRss.semiSpace.peakMb} MB peak` : ''}; ${r.workerRss.drillWorkerPeakMb ?? '?'} MB peak running benchmarks 2, 3, 5`] : []),
     ...(d.sweep.length ? ['drain sweep (firedrill\'s drain in the bench process; vs raw = raw wall time / this one):',
       ...d.sweep.map((x) => `  ${x.variant.padEnd(10)} concurrency ${String(x.concurrency).padStart(3)}${x.pdbWatch ? ', PDB watch' : ', timer only'}: ${(x.evictedMs / 1000).toFixed(2)} s (without PDB ${(x.unguardedEvictedMs / 1000).toFixed(2)} s), ${x.vsRaw}x raw, ${x.evictionCalls} eviction calls`)] : []),
-    `power cut (${r.power.nodes} nodes): raw parallel patch spread ${r.power.rawSpreadMs} ms, firedrill power-loss spread ${r.power.firedrillSpreadMs} ms (${r.power.throughputVsRaw}x raw), abort -> all restored ${r.power.abortToRestoredMs} ms`,
+    `power cut (${r.power.nodes} nodes, medians of ${r.power.rounds.length} rounds): raw parallel patch spread ${r.power.rawSpreadMs} ms, the same change ${r.power.rawSameChangeSpreadMs} ms, firedrill power-loss spread ${r.power.firedrillSpreadMs} ms (${r.power.throughputVsRaw}x raw, ${r.power.throughputVsSameChange}x the same change), slowest abort -> all restored ${r.power.abortToRestoredMs} ms`,
     `drain pod list, ${r.podMemory.pods} pods: ${r.podMemory.fullObjectsMb} MB heap as client objects (${r.podMemory.fullObjectBytesPerPod} B/pod), ${r.podMemory.refsMb} MB as references (${r.podMemory.refBytesPerPod} B/pod)`,
     'payloads (heartbeat / result, bytes):',
     ...r.payloads.map((x) => `  ${x.name}: ${x.segments} segments, ${x.heartbeatBytes} / ${x.resultBytes} (${Math.round(x.ofLimit * 1000) / 10} % of 2 MB)`),

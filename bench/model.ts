@@ -24,6 +24,8 @@ export interface SizeParams {
   /** Probe counts of the probe-load benchmark (one drill each) and its hold. */
   probeCounts: number[];
   probeHoldSeconds: number;
+  /** Rounds of the power cut (raw loops and a drill each): the ratio is of their medians. */
+  powerRounds: number;
 }
 
 export interface Target {

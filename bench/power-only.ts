@@ -11,12 +11,13 @@ import { benchPower } from './power.js';
 import { spawnBenchWorker } from './worker-process.js';
 
 // The power cut alone at the full size's zone (100 nodes), without the drain's placements:
-// `node scripts/node.mjs npx tsx bench/power-only.ts [nodes per zone]`. Same stack, worker and
+// `node scripts/node.mjs npx tsx bench/power-only.ts [nodes per zone] [rounds]`. Same stack, worker and
 // measurement as in `firedrill bench`; writes bench/results/power.<nodes>.json.
 
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const nodesPerZone = Number(process.argv[2] ?? 100);
+  const rounds = Number(process.argv[3] ?? 5);
   // The CLI's printer is the CLI's: a line per step with the seconds since the start is enough here.
   const t0 = Date.now();
   const progress = (m: string) => process.stderr.write(`bench [${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${m}\n`);
@@ -40,8 +41,8 @@ async function main(): Promise<void> {
     });
     opened.unshift(() => worker.stop());
     opened.unshift(async () => { await endOpenDrills(client); });
-    const power = await benchPower({ client, taskQueue: worker.taskQueue, kc: loadKubeConfig(stateDir), progress }, ok.url);
-    const out = { command: `node scripts/node.mjs npx tsx bench/power-only.ts ${nodesPerZone}`, startedAt, nodesPerZone, load: os.loadavg(), power };
+    const power = await benchPower({ client, taskQueue: worker.taskQueue, kc: loadKubeConfig(stateDir), progress }, ok.url, rounds);
+    const out = { command: `node scripts/node.mjs npx tsx bench/power-only.ts ${nodesPerZone} ${rounds}`, startedAt, nodesPerZone, rounds, load: os.loadavg(), power };
     await fs.writeFile(path.join(projectRoot, 'bench', 'results', `power.${power.nodes}.json`), `${JSON.stringify(out, null, 2)}\n`);
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } finally {

@@ -6,7 +6,10 @@ import type { DrillResult } from '../report/result.js';
 import { startBenchDrill, type DrillCtx } from './drills.js';
 import { benchSpec, httpProbe } from './spec.js';
 import { zoneNodes } from './kube.js';
-import { abortTimeline, type AbortTimeline, type TimelineEvent } from './abort-timeline.js';
+import { abortTimeline, type TimelineEvent } from './abort-timeline.js';
+import { summarizePower, type PowerBenchResult, type PowerRound } from './power-summary.js';
+
+export type { PowerBenchResult, PowerRound } from './power-summary.js';
 
 // Power cut: how fast a `power-loss` drill taints every node of the zone (last taint seen minus
 // the first), against a raw parallel patch of the same nodes in the same run (one list, then
@@ -14,27 +17,6 @@ import { abortTimeline, type AbortTimeline, type TimelineEvent } from './abort-t
 // spreads are seen by one watch on the nodes, so the measurement is the same for both.
 
 const RAW_TAINT = 'firedrill.dev/bench-raw-power';
-
-export interface PowerBenchResult {
-  nodes: number;
-  /** Raw: first to last node seen with the taint, and call to last seen. */
-  rawSpreadMs: number;
-  rawTotalMs: number;
-  /** The same for a raw patch making the drill's whole change (see rawPowerCut), and firedrill against it. */
-  rawSameChangeSpreadMs: number;
-  throughputVsSameChange: number;
-  /** firedrill: first to last node seen with its power-loss taint, and inject start to last. */
-  firedrillSpreadMs: number;
-  firedrillSinceInjectMs: number | null;
-  /** raw spread / firedrill spread: >= 1 when firedrill is as fast. */
-  throughputVsRaw: number;
-  /** Abort signal → the last node seen untainted and schedulable; → result.restore.endedAt. */
-  abortToRestoredMs: number;
-  abortToRestoreEndedMs: number;
-  /** Where that time went, from the drill's history (ms after the abort signal was recorded). */
-  abortTimeline: AbortTimeline | null;
-  outcome: string;
-}
 
 interface NodeWatch {
   /** First time each node was seen with a taint of `key` (and, after that, without it and schedulable). */
@@ -166,61 +148,78 @@ async function daemonPodsBack(kc: k8s.KubeConfig, nodes: Set<string>, want: numb
   return n;
 }
 
-export async function benchPower(ctx: DrillCtx, probeUrl: string): Promise<PowerBenchResult> {
+/**
+ * `rounds` times: a raw plain taint, a raw patch with the drill's change, then a power-loss drill
+ * aborted in its hold, interleaved so that the load of the moment weighs on all three alike.
+ */
+export async function benchPower(ctx: DrillCtx, probeUrl: string, rounds = 1): Promise<PowerBenchResult> {
   const zone = await zoneNodes(ctx.kc, 'zone-a');
   const watch = await watchNodes(ctx.kc, new Set(zone));
   try {
     const zoneSet = new Set(zone);
     const daemonPods = await daemonPodsBack(ctx.kc, zoneSet, 0);
-    const raw = await rawPowerCut(ctx.kc, zone, watch, 'plain');
-    ctx.progress(`power: raw parallel taint of ${zone.length} nodes: spread ${raw.spreadMs} ms (call to last ${raw.totalMs} ms)`);
-    const same = await rawPowerCut(ctx.kc, zone, watch, 'same-change');
-    const back = await daemonPodsBack(ctx.kc, zoneSet, daemonPods);
-    ctx.progress(`power: raw parallel patch with the drill's change (cordon, NoExecute taint, marks' bytes): spread ${same.spreadMs} ms (call to last ${same.totalMs} ms); ${back}/${daemonPods} DaemonSet pods back`);
-    const { spec, sha256 } = benchSpec({
-      name: 'bench-power', target: '{ type: zone, zone: zone-a }',
-      // An instant cut: every node's patch in flight at once (fault.concurrency bounds them).
-      fault: `{ mode: power-loss, concurrency: ${Math.min(500, zone.length)} }`,
-      timing: '{ hold: 30m, maxDuration: 40m }', probes: [httpProbe('ok', probeUrl)],
-      safety: `{ maxNodes: ${Math.max(100, zone.length)}, maxFraction: 0.5, protectedNamespaces: [kube-system] }`,
-    });
-    const handle = await startBenchDrill(ctx, spec, sha256);
-    // A drill that ends before its hold (refused, failed) says why instead of a bare timeout.
-    const endedEarly = (handle.result() as Promise<DrillResult>).then((r) => {
-      throw new Error(`power: the drill ended (${r.outcome}: ${r.outcomeReason}) with ${watch.seen(TAINT_KEY).size}/${zone.length} nodes seen tainted`);
-    });
-    endedEarly.catch(() => undefined);
-    await Promise.race([(async () => {
-      await waitForPhase(handle, 'hold', 180_000);
-      await until(() => watch.seen(TAINT_KEY).size === zone.length, 30_000, 'every power-loss taint');
-    })(), endedEarly]);
-    const seen = watch.seen(TAINT_KEY);
-    await sleep(2000);
-    const t = Date.now();
-    await abortRun(ctx.client, handle.workflowId, 'bench', 'benchmark: power-cut restore latency');
-    await until(() => watch.cleared(TAINT_KEY).size === zone.length, 60_000, 'every node restored');
-    const restoredAt = Math.max(...watch.cleared(TAINT_KEY).values());
-    const r = (await handle.result()) as DrillResult;
-    const timeline = abortTimeline(((await handle.fetchHistory()).events ?? []) as TimelineEvent[]);
-    const injectAt = r.injection?.injectStartedAt ? Date.parse(r.injection.injectStartedAt) : NaN;
-    const out: PowerBenchResult = {
-      nodes: zone.length,
-      rawSpreadMs: raw.spreadMs,
-      rawTotalMs: raw.totalMs,
-      rawSameChangeSpreadMs: same.spreadMs,
-      throughputVsSameChange: Math.round((Math.max(1, same.spreadMs) / Math.max(1, spread(seen))) * 100) / 100,
-      firedrillSpreadMs: spread(seen),
-      firedrillSinceInjectMs: Number.isFinite(injectAt) ? Math.max(...seen.values()) - injectAt : null,
-      throughputVsRaw: Math.round((Math.max(1, raw.spreadMs) / Math.max(1, spread(seen))) * 100) / 100,
-      abortToRestoredMs: restoredAt - t,
-      abortToRestoreEndedMs: r.restore?.endedAt ? Date.parse(r.restore.endedAt) - t : NaN,
-      abortTimeline: timeline,
-      outcome: r.outcome,
-    };
-    ctx.progress(`  firedrill power-loss: spread ${out.firedrillSpreadMs} ms (inject start to last ${out.firedrillSinceInjectMs} ms); abort → all restored ${out.abortToRestoredMs} ms`);
-    if (timeline) ctx.progress(`  after the abort signal: hold activities asked to stop ${timeline.cancelRequestedMs} ms, stopped ${timeline.holdActivitiesEndedMs} ms; restore scheduled ${timeline.restoreScheduledMs} ms, started ${timeline.restoreStartedMs} ms, completed ${timeline.restoreCompletedMs} ms`);
+    const done: PowerRound[] = [];
+    for (let i = 1; i <= rounds; i++) {
+      ctx.progress(`power: round ${i} of ${rounds}`);
+      done.push(await powerRound(ctx, probeUrl, zone, watch, daemonPods));
+    }
+    const out = summarizePower(zone.length, done);
+    ctx.progress(`power over ${rounds} round(s): medians raw ${out.rawSpreadMs} ms, same change ${out.rawSameChangeSpreadMs} ms, firedrill ${out.firedrillSpreadMs} ms (slowest ${out.worstFiredrillSpreadMs} ms): ${out.throughputVsRaw}x raw, ${out.throughputVsSameChange}x the same change; slowest abort → all restored ${out.abortToRestoredMs} ms`);
     return out;
   } finally {
     watch.stop();
   }
+}
+
+async function powerRound(ctx: DrillCtx, probeUrl: string, zone: string[], watch: NodeWatch, daemonPods: number): Promise<PowerRound> {
+  const zoneSet = new Set(zone);
+  const raw = await rawPowerCut(ctx.kc, zone, watch, 'plain');
+  ctx.progress(`  raw parallel taint of ${zone.length} nodes: spread ${raw.spreadMs} ms (call to last ${raw.totalMs} ms)`);
+  const same = await rawPowerCut(ctx.kc, zone, watch, 'same-change');
+  let back = await daemonPodsBack(ctx.kc, zoneSet, daemonPods);
+  ctx.progress(`  raw parallel patch with the drill's change (cordon, NoExecute taint, marks' bytes): spread ${same.spreadMs} ms (call to last ${same.totalMs} ms); ${back}/${daemonPods} DaemonSet pods back`);
+  watch.reset(TAINT_KEY);
+  const { spec, sha256 } = benchSpec({
+    name: 'bench-power', target: '{ type: zone, zone: zone-a }',
+    // An instant cut: every node's patch in flight at once (fault.concurrency bounds them).
+    fault: `{ mode: power-loss, concurrency: ${Math.min(500, zone.length)} }`,
+    timing: '{ hold: 30m, maxDuration: 40m }', probes: [httpProbe('ok', probeUrl)],
+    safety: `{ maxNodes: ${Math.max(100, zone.length)}, maxFraction: 0.5, protectedNamespaces: [kube-system] }`,
+  });
+  const handle = await startBenchDrill(ctx, spec, sha256);
+  // A drill that ends before its hold (refused, failed) says why instead of a bare timeout.
+  const endedEarly = (handle.result() as Promise<DrillResult>).then((r) => {
+    throw new Error(`power: the drill ended (${r.outcome}: ${r.outcomeReason}) with ${watch.seen(TAINT_KEY).size}/${zone.length} nodes seen tainted`);
+  });
+  endedEarly.catch(() => undefined);
+  await Promise.race([(async () => {
+    await waitForPhase(handle, 'hold', 180_000);
+    await until(() => watch.seen(TAINT_KEY).size === zone.length, 30_000, 'every power-loss taint');
+  })(), endedEarly]);
+  const seen = watch.seen(TAINT_KEY);
+  await sleep(2000);
+  const t = Date.now();
+  await abortRun(ctx.client, handle.workflowId, 'bench', 'benchmark: power-cut restore latency');
+  await until(() => watch.cleared(TAINT_KEY).size === zone.length, 60_000, 'every node restored');
+  const restoredAt = Math.max(...watch.cleared(TAINT_KEY).values());
+  const r = (await handle.result()) as DrillResult;
+  const timeline = abortTimeline(((await handle.fetchHistory()).events ?? []) as TimelineEvent[]);
+  const injectAt = r.injection?.injectStartedAt ? Date.parse(r.injection.injectStartedAt) : NaN;
+  const out: PowerRound = {
+    rawSpreadMs: raw.spreadMs,
+    rawTotalMs: raw.totalMs,
+    rawSameChangeSpreadMs: same.spreadMs,
+    firedrillSpreadMs: spread(seen),
+    firedrillSinceInjectMs: Number.isFinite(injectAt) ? Math.max(...seen.values()) - injectAt : null,
+    abortToRestoredMs: restoredAt - t,
+    abortToRestoreEndedMs: r.restore?.endedAt ? Date.parse(r.restore.endedAt) - t : NaN,
+    abortTimeline: timeline,
+    outcome: r.outcome,
+  };
+  ctx.progress(`  firedrill power-loss: spread ${out.firedrillSpreadMs} ms (inject start to last ${out.firedrillSinceInjectMs} ms); abort → all restored ${out.abortToRestoredMs} ms`);
+  if (timeline) ctx.progress(`  after the abort signal: hold activities asked to stop ${timeline.cancelRequestedMs} ms, stopped ${timeline.holdActivitiesEndedMs} ms; restore scheduled ${timeline.restoreScheduledMs} ms, started ${timeline.restoreStartedMs} ms, completed ${timeline.restoreCompletedMs} ms`);
+  // The drill's NoExecute taint evicted the zone's DaemonSet pods: the next round finds them back.
+  back = await daemonPodsBack(ctx.kc, zoneSet, daemonPods);
+  if (back < daemonPods) ctx.progress(`  ${back}/${daemonPods} DaemonSet pods back after the drill`);
+  return out;
 }

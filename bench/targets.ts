@@ -64,13 +64,13 @@ export function evaluate(r: Omit<BenchResults, 'targets'>): Target[] {
     {
       name: `power cut: first to last taint (${p.nodes} nodes)`,
       target: '< 1.0 s, >= 0.8x raw parallel patch',
-      measured: `${s(p.firedrillSpreadMs)}, ${p.throughputVsRaw}x raw (${s(p.rawSpreadMs)})${p.rawSameChangeSpreadMs !== undefined ? `; ${p.throughputVsSameChange}x a raw patch making the drill's whole change (${s(p.rawSameChangeSpreadMs)})` : ''}`,
-      met: p.firedrillSpreadMs < 1000 && p.throughputVsRaw >= 0.8,
+      measured: `median of ${p.rounds.length} round(s) ${s(p.firedrillSpreadMs)} (slowest ${s(p.worstFiredrillSpreadMs)}), ${p.throughputVsRaw}x raw (${s(p.rawSpreadMs)}); ${p.throughputVsSameChange}x a raw patch making the drill's whole change (${s(p.rawSameChangeSpreadMs)})`,
+      met: p.worstFiredrillSpreadMs < 1000 && p.throughputVsRaw >= 0.8,
     },
     {
       name: `power cut: abort -> all restored (${p.nodes} nodes)`,
       target: '< 1.5 s',
-      measured: `${s(p.abortToRestoredMs)} (restore.endedAt ${s(p.abortToRestoreEndedMs)}${p.abortTimeline ? `; restore activity started ${s(p.abortTimeline.restoreStartedMs ?? 0)} after the signal` : ''}); cordon abort: ${s(r.abort.signalToUncordonedMs)}`,
+      measured: `slowest of ${p.rounds.length}: ${s(p.abortToRestoredMs)} (restore.endedAt ${s(p.abortToRestoreEndedMs)}${p.abortTimeline ? `; restore activity started ${s(p.abortTimeline.restoreStartedMs ?? 0)} after the signal` : ''}); cordon abort: ${s(r.abort.signalToUncordonedMs)}`,
       met: p.abortToRestoredMs < 1500,
     },
     {
