@@ -10,7 +10,7 @@ import { drainNodes } from '../activities/faults/drain.js';
 import { watchBudgets } from '../activities/faults/pdb-watch.js';
 import { sleep } from '../activities/kube/retry.js';
 import { trackDrill } from './cleanup.js';
-import { deploymentNodeOptions } from './deployment-options.js';
+import { deploymentMallocArenaMax, deploymentNodeOptions } from './deployment-options.js';
 import { benchSpec, httpProbe } from './spec.js';
 import {
   deleteNamespace, ensureNamespace, liveEvictable, restartAll, setNodeLabel, setUnschedulable, upsertAll, waitPlaced,
@@ -54,6 +54,7 @@ export interface DrainDrillCtx {
 export interface WorkerMemory {
   pid: number;
   nodeOptions: string | null;
+  mallocArenaMax: string | null;
   /** VmRSS once the worker polls its task queue and its RSS has settled, before the drill starts. */
   readyRssMb: number;
   /** How long after it polled the RSS took to settle (start-up garbage collected while idle). */
@@ -305,7 +306,7 @@ async function drillVariant(kc: k8s.KubeConfig, variant: Variant, ctx: DrainDril
   let drill: Omit<DrillDrainReport, 'worker' | 'evictedSinceT0Ms'> | undefined;
   const v = await measure(kc, variant, zoneSet, guarded, async () => {
     const handle = trackDrill(await startDrill(ctx.client, { taskQueue: worker.taskQueue }, spec, sha256, { approvedBy: 'bench' }));
-    progress(`  ${variant}: drill ${handle.workflowId} on worker process ${worker.pid}${worker.nodeOptions ? ` (NODE_OPTIONS=${worker.nodeOptions})` : ''}`);
+    progress(`  ${variant}: drill ${handle.workflowId} on worker process ${worker.pid}${worker.nodeOptions ? ` (NODE_OPTIONS=${worker.nodeOptions}${worker.mallocArenaMax ? `, MALLOC_ARENA_MAX=${worker.mallocArenaMax}` : ''})` : ''}`);
     const r = (await handle.result()) as DrillResult;
     const inject = phaseStart(r, 'inject');
     if (!r.injection || !Number.isFinite(inject.at)) throw new Error(`${variant}: the drill injected nothing (${r.outcome}: ${r.outcomeReason})`);
@@ -327,7 +328,7 @@ async function drillVariant(kc: k8s.KubeConfig, variant: Variant, ctx: DrainDril
   }, progress);
   const after = await worker.memory();
   const mem: WorkerMemory = {
-    pid: worker.pid, nodeOptions: worker.nodeOptions, readyRssMb: ready.rssMb, readySettledAfterMs: ready.settledAfterMs, startupHwmMb: ready.hwmMb, peakMb: after.hwmMb, hwmReset, warmRssMb,
+    pid: worker.pid, nodeOptions: worker.nodeOptions, mallocArenaMax: worker.mallocArenaMax, readyRssMb: ready.rssMb, readySettledAfterMs: ready.settledAfterMs, startupHwmMb: ready.hwmMb, peakMb: after.hwmMb, hwmReset, warmRssMb,
   };
   const d = drill as unknown as Omit<DrillDrainReport, 'worker' | 'evictedSinceT0Ms'>;
   v.drill = { ...d, evictedSinceT0Ms: d.t0AfterInjectStartMs === null ? null : v.evictedMs - d.t0AfterInjectStartMs, worker: mem };
@@ -513,13 +514,14 @@ export async function benchDrain(kc: k8s.KubeConfig, kubectl: string, size: Drai
     });
   }
 
-  // The same drill through a worker with the deployment's NODE_OPTIONS (deploy/40-worker.yaml).
+  // The same drill through a worker with the deployment's NODE_OPTIONS and MALLOC_ARENA_MAX (deploy/40-worker.yaml).
   let semiSpace: WorkerMemory | null = null;
   if (size.semiSpaceRun) {
     placementSeconds.push(await placeInZone(kc, size, zoneSet, others, true, progress));
     const w = await spawnBenchWorker(ctx.client, {
       temporalAddress: ctx.temporalAddress, temporalNamespace: ctx.temporalNamespace, kubeconfig: ctx.kubeconfig,
       taskQueue: `${ctx.worker.taskQueue}-second`, reportDir: ctx.reportDir, nodeOptions: size.secondNodeOptions ?? deploymentNodeOptions(),
+      ...(size.secondNodeOptions ? {} : { mallocArenaMax: deploymentMallocArenaMax() }),
     });
     try {
       const semiSpaceRun = await drillVariant(kc, size.secondNodeOptions ? 'firedrill-second' : 'firedrill-deployment', ctx, w, zone, size, zoneSet, guarded, progress);

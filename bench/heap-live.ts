@@ -29,7 +29,7 @@ await send('HeapProfiler.enable');
 await send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
 const after = await usage();
 await send('HeapProfiler.disable');
-close();
+await close();
 
 const snap = JSON.parse(chunks.join('')) as Snapshot;
 const { node_fields: nf, node_types: [types], edge_fields: ef, edge_types: [edgeTypes] } = snap.snapshot.meta;

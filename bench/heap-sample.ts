@@ -48,5 +48,5 @@ const result = { pid, seconds, allocatedMb: total, usages, top };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 if (out) await fs.writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
 await send('HeapProfiler.disable');
-close();
+await close();
 process.exit(0);

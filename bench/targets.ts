@@ -54,7 +54,7 @@ export function evaluate(r: Omit<BenchResults, 'targets'>): Target[] {
       met: r.drain.sameEvictedSet,
     },
     growthTarget('worker peak minus ready RSS (drain drill)', w),
-    ...(d ? [growthTarget(`worker peak minus ready RSS, deployed options (${d.nodeOptions ?? 'none'})`, d)] : []),
+    ...(d ? [growthTarget(`worker peak minus ready RSS, deployed options (${d.nodeOptions ?? 'none'}${d.mallocArenaMax ? `, MALLOC_ARENA_MAX=${d.mallocArenaMax}` : ''})`, d)] : []),
     {
       name: 'idle worker ready RSS',
       target: '< 250 MB',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { projectRoot } from '../devstack/paths.js';
 import { sleep } from '../activities/kube/retry.js';
+import { openInspector } from './inspector.js';
 
 // A `firedrill worker` child process, as deployed: its memory is the worker's own, not the
 // benchmark harness's (tsx, 3,000 pods of placement bookkeeping, the watch).
@@ -17,6 +18,8 @@ export interface WorkerProcessOptions {
   reportDir: string;
   /** NODE_OPTIONS of the worker; undefined = none (V8 defaults). */
   nodeOptions?: string;
+  /** glibc's MALLOC_ARENA_MAX of the worker; undefined = glibc's default (8 arenas per core). */
+  mallocArenaMax?: string;
 }
 
 export interface ProcMemory {
@@ -28,8 +31,9 @@ export interface BenchWorker {
   pid: number;
   taskQueue: string;
   nodeOptions: string | null;
+  mallocArenaMax: string | null;
   memory(): Promise<ProcMemory>;
-  /** The memory once idle RSS has settled (see settled()). */
+  /** The memory once idle RSS has settled (see settled()), its start-up garbage collected first (see collectGarbage()). */
   settledMemory(): Promise<ProcMemory & { settledAfterMs: number }>;
   /** Resets VmHWM to the current RSS (clear_refs 5); false where the kernel refuses it. */
   resetPeak(): Promise<boolean>;
@@ -66,6 +70,22 @@ export async function settled(read: () => Promise<ProcMemory>, opts: { everyMs?:
   return { ...last, settledAfterMs: waited };
 }
 
+/**
+ * A full collection in the worker, through its inspector (closed again after). The start-up garbage of a fresh worker can hold steady for more than the 5 s
+ * settled() waits (quick size: 315.7 MB "ready", 268.5 MB after a first drill), so "ready" read
+ * without this depended on when V8 chose to collect. An idle worker collects it by itself in the end.
+ */
+export async function collectGarbage(pid: number): Promise<void> {
+  const ins = await openInspector(pid);
+  try {
+    await ins.send('HeapProfiler.enable');
+    await ins.send('HeapProfiler.collectGarbage');
+    await ins.send('HeapProfiler.disable');
+  } finally {
+    await ins.close();
+  }
+}
+
 /** Ready = the worker polls both the workflow and the activity task queue (it logs nothing at warn). */
 async function waitPolling(client: Client, namespace: string, taskQueue: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
   // TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY (@temporalio/proto has no named ESM export).
@@ -93,8 +113,11 @@ export async function spawnBenchWorker(client: Client, opts: WorkerProcessOption
     FIREDRILL_REPORT_DIR: opts.reportDir,
     FIREDRILL_LOG_LEVEL: 'warn',
   };
+  // Only what is asked for: the bench's own environment does not leak into the worker's memory.
   delete env.NODE_OPTIONS;
+  delete env.MALLOC_ARENA_MAX;
   if (opts.nodeOptions) env.NODE_OPTIONS = opts.nodeOptions;
+  if (opts.mallocArenaMax) env.MALLOC_ARENA_MAX = opts.mallocArenaMax;
   const child = spawn(process.execPath, [path.join('bin', 'firedrill.js'), 'worker', '--no-janitor-schedule'], {
     cwd: projectRoot, env, stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -114,8 +137,12 @@ export async function spawnBenchWorker(client: Client, opts: WorkerProcessOption
     pid,
     taskQueue: opts.taskQueue,
     nodeOptions: opts.nodeOptions ?? null,
+    mallocArenaMax: opts.mallocArenaMax ?? null,
     memory: () => procMemory(pid),
-    settledMemory: () => settled(() => procMemory(pid)),
+    settledMemory: async () => {
+      await collectGarbage(pid);
+      return settled(() => procMemory(pid));
+    },
     async resetPeak() {
       try {
         await fs.writeFile(`/proc/${pid}/clear_refs`, '5');

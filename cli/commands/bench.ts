@@ -28,7 +28,7 @@ export function registerBench(program: Command): void {
     });
   withHelp(bench, {
     environment: STACK_ENV,
-    exitCodes: [[0, 'every benchmark ran (targets met or not: see the table)'], [2, 'a benchmark could not run']],
+    exitCodes: [[0, 'every benchmark ran and met its target'], [1, 'every benchmark ran; a target was missed (see the table)'], [2, 'a benchmark could not run']],
     examples: ['npm run bench -- --size quick', 'npm run bench -- --size full --json', 'npm run bench -- --only fleet --size full'],
   });
 }

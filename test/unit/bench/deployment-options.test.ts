@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentNodeOptions } from '../../../bench/deployment-options.js';
+import { deploymentMallocArenaMax, deploymentNodeOptions } from '../../../bench/deployment-options.js';
 
 // The benchmark's second worker runs with the Node options of the deployment manifest itself.
 
@@ -13,5 +13,11 @@ describe('the deployment\'s Node options', () => {
     const manifest = (env: string) => `spec: { template: { spec: { containers: [{ name: sidecar, env: [{ name: NODE_OPTIONS, value: --other }] }, { name: worker, env: [${env}] }] } } }`;
     expect(deploymentNodeOptions(manifest('{ name: NODE_OPTIONS, value: --jitless }'))).toBe('--jitless');
     expect(() => deploymentNodeOptions(manifest('{ name: FIREDRILL_LOG_LEVEL, value: info }'))).toThrow(/40-worker.yaml: the worker container sets no NODE_OPTIONS/);
+  });
+
+  it('read MALLOC_ARENA_MAX from the worker container, and nothing when it sets none', () => {
+    const manifest = (env: string) => `spec: { template: { spec: { containers: [{ name: sidecar, env: [{ name: MALLOC_ARENA_MAX, value: "8" }] }, { name: worker, env: [${env}] }] } } }`;
+    expect(deploymentMallocArenaMax(manifest('{ name: MALLOC_ARENA_MAX, value: "2" }'))).toBe('2');
+    expect(deploymentMallocArenaMax(manifest('{ name: NODE_OPTIONS, value: --jitless }'))).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { deploymentNodeOptions } from '../../../bench/deployment-options.js';
+import { deploymentMallocArenaMax, deploymentNodeOptions } from '../../../bench/deployment-options.js';
 import { DRILL_SA, TARGET_SA } from '../../../workflows/contract.js';
 
 interface Service {
@@ -34,8 +34,10 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs the worker with the Node options of the Kubernetes deployment', () => {
+  it('runs the worker with the Node options and malloc arenas of the Kubernetes deployment', () => {
     expect(compose.services['firedrill-worker']?.environment?.NODE_OPTIONS).toBe(deploymentNodeOptions());
+    expect(compose.services['firedrill-worker']?.environment?.MALLOC_ARENA_MAX).toBe(deploymentMallocArenaMax());
+    expect(deploymentMallocArenaMax()).toBe('2');
   });
 
   it('points the worker and the UI at the Temporal service', () => {

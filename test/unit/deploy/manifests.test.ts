@@ -135,7 +135,7 @@ describe('deploy/ manifests', () => {
       const env = Object.fromEntries(container.env.map((e) => [e.name, e.value ?? 'from-downward-api']));
       expect(() => loadConfig(env)).not.toThrow();
       expect(env).not.toHaveProperty('KUBECONFIG');
-      for (const key of Object.keys(env)) expect(key).toMatch(/^(TEMPORAL_|FIREDRILL_|NODE_OPTIONS$)/);
+      for (const key of Object.keys(env)) expect(key).toMatch(/^(TEMPORAL_|FIREDRILL_|NODE_OPTIONS$|MALLOC_ARENA_MAX$)/);
       expect(container.env.find((e) => e.name === 'FIREDRILL_NODE_NAME')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'spec.nodeName' } });
     });
 
