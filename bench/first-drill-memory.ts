@@ -1,20 +1,17 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as k8s from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
 import { startDrill } from '../client/drills.js';
-import { connect } from '../client/connection.js';
 import { projectRoot } from '../devstack/paths.js';
-import { loadKubeConfig, stackDown, stackUp } from '../devstack/stack.js';
 import type { DrillResult } from '../report/result.js';
-import { endOpenDrills, trackDrill } from './cleanup.js';
+import { trackDrill } from './cleanup.js';
 import { deploymentMallocArenaMax, deploymentNodeOptions } from './deployment-options.js';
-import { always200 } from './drills.js';
-import { benchStack } from './index.js';
 import { openInspector } from './inspector.js';
 import { setNodeLabel, zoneNodes } from './kube.js';
 import { benchSpec, httpProbe } from './spec.js';
-import { spawnBenchWorker, type BenchWorker } from './worker-process.js';
+import { standalone } from './standalone.js';
+import type { BenchWorker } from './worker-process.js';
 
 // Where a worker's one-time growth over its first drill goes: a `firedrill worker` with the
 // deployment's NODE_OPTIONS and MALLOC_ARENA_MAX, measured ready, after a first small drill and after a second one.
@@ -65,9 +62,11 @@ async function point(label: string, worker: BenchWorker): Promise<Point> {
   }
 }
 
-async function smallDrill(client: Awaited<ReturnType<typeof connect>>['client'], worker: BenchWorker, probeUrl: string, i: number): Promise<string> {
+const WARM_LABEL = 'firedrill.dev/bench-warm-up';
+
+async function smallDrill(client: Client, worker: BenchWorker, probeUrl: string, i: number): Promise<string> {
   const { spec, sha256 } = benchSpec({
-    name: `bench-first-drill-${i}`, target: '{ type: nodes, selector: "firedrill.dev/bench-warm-up=1" }', fault: '{ mode: cordon }',
+    name: `bench-first-drill-${i}`, target: `{ type: nodes, selector: "${WARM_LABEL}=1" }`, fault: '{ mode: cordon }',
     timing: '{ hold: 2s, maxDuration: 5m }', probes: [httpProbe('ok', probeUrl)],
   });
   const handle = trackDrill(await startDrill(client, { taskQueue: worker.taskQueue }, spec, sha256, { approvedBy: 'bench' }));
@@ -77,48 +76,26 @@ async function smallDrill(client: Awaited<ReturnType<typeof connect>>['client'],
 
 async function main(): Promise<void> {
   const drills = Number(process.argv[2] ?? 2);
-  const t0 = Date.now();
-  const progress = (m: string) => process.stderr.write(`bench [${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${m}\n`);
-  const { ports, stateDir, portBase } = benchStack();
-  process.env.FIREDRILL_DEV_PORT_BASE = portBase;
-  process.env.FIREDRILL_STATE_DIR = stateDir;
-  const reportDir = await fs.mkdtemp(path.join(os.tmpdir(), 'firedrill-bench-'));
-  const opened: Array<() => Promise<void>> = [];
-  try {
-    const up = await stackUp({ nodesPerZone: 10, progress }, stateDir, ports);
-    const security = up.status.temporal.tls;
-    const conn = await connect({ address: up.status.temporalAddress, namespace: up.status.temporalNamespace, taskQueue: '', ...(security ? { security } : {}) });
-    opened.unshift(conn.close);
-    const ok = await always200();
-    opened.unshift(ok.close);
+  const startedAt = new Date().toISOString();
+  await standalone(10, async ({ client, kc, probeUrl, progress, worker, defer }) => {
     const nodeOptions = deploymentNodeOptions();
     const mallocArenaMax = deploymentMallocArenaMax();
-    const worker = await spawnBenchWorker(conn.client, {
-      temporalAddress: up.status.temporalAddress, temporalNamespace: up.status.temporalNamespace, kubeconfig: up.status.kubeconfig,
-      taskQueue: `firedrill-bench-first-drill-${Date.now()}`, reportDir, nodeOptions, ...(mallocArenaMax ? { mallocArenaMax } : {}),
-    });
-    opened.unshift(() => worker.stop());
-    opened.unshift(async () => { await endOpenDrills(conn.client); });
-    const kc: k8s.KubeConfig = loadKubeConfig(stateDir);
+    const w = await worker({ taskQueue: `firedrill-bench-first-drill-${Date.now()}`, nodeOptions, ...(mallocArenaMax ? { mallocArenaMax } : {}) });
     const node = (await zoneNodes(kc, 'zone-b'))[0];
     if (!node) throw new Error('no node in zone-b');
-    await setNodeLabel(kc, node, 'firedrill.dev/bench-warm-up', '1');
-    opened.unshift(() => setNodeLabel(kc, node, 'firedrill.dev/bench-warm-up', null));
-    const points = [await point('ready', worker)];
+    await setNodeLabel(kc, node, WARM_LABEL, '1');
+    defer(() => setNodeLabel(kc, node, WARM_LABEL, null));
+    const points = [await point('ready', w)];
     progress(`ready: ${JSON.stringify(points[0])}`);
     for (let i = 1; i <= drills; i++) {
-      const outcome = await smallDrill(conn.client, worker, ok.url, i);
-      points.push(await point(`after drill ${i} (${outcome})`, worker));
+      const outcome = await smallDrill(client, w, probeUrl, i);
+      points.push(await point(`after drill ${i} (${outcome})`, w));
       progress(`${points.at(-1)?.label}: ${JSON.stringify(points.at(-1))}`);
     }
-    const out = { command: `node scripts/node.mjs npx tsx bench/first-drill-memory.ts ${drills}`, startedAt: new Date(t0).toISOString(), nodeOptions, mallocArenaMax: mallocArenaMax ?? null, load: os.loadavg(), points };
+    const out = { command: `node scripts/node.mjs npx tsx bench/first-drill-memory.ts ${drills}`, startedAt, nodeOptions, mallocArenaMax: mallocArenaMax ?? null, load: os.loadavg(), points };
     await fs.writeFile(path.join(projectRoot, 'bench', 'results', 'first-drill-memory.json'), `${JSON.stringify(out, null, 2)}\n`);
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-  } finally {
-    for (const close of opened) await close().catch(() => undefined);
-    await fs.rm(reportDir, { recursive: true, force: true });
-    await stackDown(stateDir);
-  }
+  });
 }
 
 await main();
