@@ -336,7 +336,8 @@ async function drillVariant(kc: k8s.KubeConfig, variant: Variant, ctx: DrainDril
   return v;
 }
 
-const WARM_LABEL = 'firedrill.dev/bench-warm-up';
+/** The label of the node a warm-up drill cordons (another zone's). */
+export const WARM_LABEL = 'firedrill.dev/bench-warm-up';
 
 /** One small drill on the worker (cordon one node of another zone for 2 s); its VmRSS afterwards. */
 async function warmUp(kc: k8s.KubeConfig, ctx: DrainDrillCtx, worker: BenchWorker, progress: Progress): Promise<number | null> {

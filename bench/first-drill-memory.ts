@@ -7,6 +7,7 @@ import { projectRoot } from '../devstack/paths.js';
 import type { DrillResult } from '../report/result.js';
 import { trackDrill } from './cleanup.js';
 import { deploymentMallocArenaMax, deploymentNodeOptions } from './deployment-options.js';
+import { WARM_LABEL } from './drain.js';
 import { openInspector } from './inspector.js';
 import { setNodeLabel, zoneNodes } from './kube.js';
 import { benchSpec, httpProbe } from './spec.js';
@@ -62,7 +63,6 @@ async function point(label: string, worker: BenchWorker): Promise<Point> {
   }
 }
 
-const WARM_LABEL = 'firedrill.dev/bench-warm-up';
 
 async function smallDrill(client: Client, worker: BenchWorker, probeUrl: string, i: number): Promise<string> {
   const { spec, sha256 } = benchSpec({

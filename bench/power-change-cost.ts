@@ -4,6 +4,7 @@ import { listAllNodes } from '../activities/faults/nodes.js';
 import { markAnnotations } from '../activities/faults/marks.js';
 import { zoneNodes } from './kube.js';
 import { sleep } from '../activities/kube/retry.js';
+import { median } from './power-summary.js';
 
 // Which part of a power-loss drill's patch costs on the API server: five raw changes to every
 // node of zone-a at once (a NoSchedule taint, a NoExecute taint, cordon + NoExecute, the marks'
@@ -51,5 +52,5 @@ for (let i = 0; i < 5; i++) {
     console.log(JSON.stringify(r));
   }
 }
-for (const [v, xs] of Object.entries(out)) console.log(v.padEnd(18), xs.sort((a, b) => a - b).join(' '), 'median', xs[Math.floor(xs.length / 2)]);
+for (const [v, xs] of Object.entries(out)) console.log(v.padEnd(18), xs.sort((a, b) => a - b).join(' '), 'median', median(xs));
 process.exit(0);
