@@ -11,6 +11,7 @@ import { watchBudgets } from '../activities/faults/pdb-watch.js';
 import { sleep } from '../activities/kube/retry.js';
 import { trackDrill } from './cleanup.js';
 import { deploymentMallocArenaMax, deploymentNodeOptions } from './deployment-options.js';
+import { cpuWindow, type CpuUse } from './cpu-window.js';
 import { benchSpec, httpProbe } from './spec.js';
 import {
   deleteNamespace, ensureNamespace, liveEvictable, restartAll, setNodeLabel, setUnschedulable, upsertAll, waitPlaced,
@@ -49,6 +50,8 @@ export interface DrainDrillCtx {
   probeUrl: string;
   /** The `firedrill worker` process (default Node options) that later runs benchmarks 2, 3 and 5 too. */
   worker: BenchWorker;
+  /** The benchmark stack's processes, whose CPU each variant records. */
+  stackPids: Record<string, number>;
 }
 
 export interface WorkerMemory {
@@ -109,6 +112,8 @@ export interface VariantResult {
   daemonPodsEvicted: number;
   newcomersInZone: number;
   podsPerSecond: number;
+  /** The machine's cores and the stack's processes from the tool's call until every pod was evicted. */
+  cpu: CpuUse;
   toolReport?: Record<string, unknown>;
   drill?: DrillDrainReport;
 }
@@ -208,11 +213,12 @@ interface ToolOutcome {
   returnedAt?: number;
 }
 
-async function measure(kc: k8s.KubeConfig, variant: Variant, zoneSet: Set<string>, guarded: Set<string>,
+async function measure(kc: k8s.KubeConfig, variant: Variant, zoneSet: Set<string>, guarded: Set<string>, pids: Record<string, number>,
   tool: () => Promise<ToolOutcome>, progress: Progress): Promise<VariantResult> {
   const watch = await watchZone(kc, DRAIN_NS, zoneSet);
   try {
     progress(`  ${variant}: ${watch.evictable.length} evictable pods and ${watch.daemon.length} DaemonSet pods in ${ZONE}`);
+    const closeCpu = await cpuWindow(pids);
     const called = Date.now();
     let returned = 0;
     let out: ToolOutcome = {};
@@ -223,6 +229,7 @@ async function measure(kc: k8s.KubeConfig, variant: Variant, zoneSet: Set<string
     })]));
     const stall = stallWatch(kc, variant, watch);
     const end = await Promise.race([watch.empty, emptyAfterTool, stall.failed]).finally(stall.stop);
+    const cpu = await closeCpu();
     // Only the drain counts: a drill uncordons the zone afterwards, and pending replacements may then land there.
     const newcomers = watch.newcomers.size;
     await toolRun;
@@ -243,9 +250,10 @@ async function measure(kc: k8s.KubeConfig, variant: Variant, zoneSet: Set<string
       daemonPodsEvicted: watch.daemonEvicted(),
       newcomersInZone: newcomers,
       podsPerSecond: Math.round((evicted / Math.max(1, end - start)) * 1000 * 10) / 10,
+      cpu,
       ...(out.report ? { toolReport: out.report } : {}),
     };
-    progress(`  ${variant}: all evicted in ${(r.evictedMs / 1000).toFixed(2)} s (pods without PDB: ${(r.unguardedEvictedMs / 1000).toFixed(2)} s), tool returned at ${(r.toolReturnMs / 1000).toFixed(2)} s`);
+    progress(`  ${variant}: all evicted in ${(r.evictedMs / 1000).toFixed(2)} s (pods without PDB: ${(r.unguardedEvictedMs / 1000).toFixed(2)} s), tool returned at ${(r.toolReturnMs / 1000).toFixed(2)} s; machine ${cpu.busyCores} of ${cpu.cores} cores busy`);
     return r;
   } finally {
     watch.stop();
@@ -304,7 +312,7 @@ async function drillVariant(kc: k8s.KubeConfig, variant: Variant, ctx: DrainDril
   const warmRssMb = await warmUp(kc, ctx, worker, progress);
   const hwmReset = await worker.resetPeak();
   let drill: Omit<DrillDrainReport, 'worker' | 'evictedSinceT0Ms'> | undefined;
-  const v = await measure(kc, variant, zoneSet, guarded, async () => {
+  const v = await measure(kc, variant, zoneSet, guarded, { ...ctx.stackPids, worker: worker.pid }, async () => {
     const handle = trackDrill(await startDrill(ctx.client, { taskQueue: worker.taskQueue }, spec, sha256, { approvedBy: 'bench' }));
     progress(`  ${variant}: drill ${handle.workflowId} on worker process ${worker.pid}${worker.nodeOptions ? ` (NODE_OPTIONS=${worker.nodeOptions}${worker.mallocArenaMax ? `, MALLOC_ARENA_MAX=${worker.mallocArenaMax}` : ''})` : ''}`);
     const r = (await handle.result()) as DrillResult;
@@ -379,9 +387,9 @@ async function prepareWorkload(kc: k8s.KubeConfig, size: DrainSize, zoneSet: Set
 }
 
 /** What an operator's script does: cordon the zone, then kubectl drain node after node. */
-function kubectlVariant(kc: k8s.KubeConfig, kubectl: string, kubeconfig: string, zone: string[], zoneSet: Set<string>, guarded: Set<string>, progress: Progress) {
+function kubectlVariant(kc: k8s.KubeConfig, kubectl: string, kubeconfig: string, zone: string[], zoneSet: Set<string>, guarded: Set<string>, pids: Record<string, number>, progress: Progress) {
   const kargs = ['--kubeconfig', kubeconfig];
-  return measure(kc, 'kubectl', zoneSet, guarded, async () => {
+  return measure(kc, 'kubectl', zoneSet, guarded, pids, async () => {
     await exec(kubectl, [...kargs, 'cordon', '-l', `${ZONE_LABEL}=${ZONE}`], { maxBuffer: 16 * 1024 * 1024 });
     let drained = 0;
     for (const node of zone) {
@@ -393,8 +401,8 @@ function kubectlVariant(kc: k8s.KubeConfig, kubectl: string, kubeconfig: string,
 }
 
 /** The raw lower bound: cordon everything at once, fire every eviction at once, retry only PDB refusals. */
-function rawVariant(kc: k8s.KubeConfig, size: DrainSize, zone: string[], zoneSet: Set<string>, guarded: Set<string>, progress: Progress) {
-  return measure(kc, 'raw', zoneSet, guarded, async () => {
+function rawVariant(kc: k8s.KubeConfig, size: DrainSize, zone: string[], zoneSet: Set<string>, guarded: Set<string>, pids: Record<string, number>, progress: Progress) {
+  return measure(kc, 'raw', zoneSet, guarded, pids, async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     await setUnschedulable(kc, zone, true, size.rawConcurrency);
     let pending = await liveEvictable(kc, DRAIN_NS, zoneSet);
@@ -430,8 +438,8 @@ function rawVariant(kc: k8s.KubeConfig, size: DrainSize, zone: string[], zoneSet
  * bench process: the pace does not depend on the process, and a drill per point would add its
  * preflight, baseline and restore to each.
  */
-function sweepVariant(kc: k8s.KubeConfig, concurrency: number, pdbWatch: boolean, zone: string[], zoneSet: Set<string>, guarded: Set<string>, progress: Progress) {
-  return measure(kc, `${pdbWatch ? 'sweep' : 'timer'}-${concurrency}`, zoneSet, guarded, async () => {
+function sweepVariant(kc: k8s.KubeConfig, concurrency: number, pdbWatch: boolean, zone: string[], zoneSet: Set<string>, guarded: Set<string>, pids: Record<string, number>, progress: Progress) {
+  return measure(kc, `${pdbWatch ? 'sweep' : 'timer'}-${concurrency}`, zoneSet, guarded, pids, async () => {
     const counting = countingCore(kc.makeApiClient(k8s.CoreV1Api));
     await setUnschedulable(kc, zone, true, concurrency);
     const budgets = pdbWatch ? await watchBudgets(kc) : undefined;
@@ -486,18 +494,20 @@ export async function benchDrain(kc: k8s.KubeConfig, kubectl: string, size: Drai
   const placementSeconds: number[] = [placed];
   const guarded = new Set(pdbs.map((p) => p.deployment));
   const variants: VariantResult[] = [];
+  // The bench process runs kubectl's children, the raw drain and the sweep itself.
+  const pids = { ...ctx.stackPids, bench: process.pid };
 
   // firedrill: a drain drill through the `firedrill worker` process; the drill restores the zone itself.
   const firedrillRun = await drillVariant(kc, 'firedrill', ctx, ctx.worker, zone, size, zoneSet, guarded, progress);
   variants.push(firedrillRun);
 
   placementSeconds.push(await placeInZone(kc, size, zoneSet, others, true, progress));
-  const kubectlRun = await kubectlVariant(kc, kubectl, ctx.kubeconfig, zone, zoneSet, guarded, progress);
+  const kubectlRun = await kubectlVariant(kc, kubectl, ctx.kubeconfig, zone, zoneSet, guarded, pids, progress);
   variants.push(kubectlRun);
   await setUnschedulable(kc, zone, false);
 
   placementSeconds.push(await placeInZone(kc, size, zoneSet, others, true, progress));
-  const rawRun = await rawVariant(kc, size, zone, zoneSet, guarded, progress);
+  const rawRun = await rawVariant(kc, size, zone, zoneSet, guarded, pids, progress);
   variants.push(rawRun);
   await setUnschedulable(kc, zone, false);
 
@@ -506,7 +516,7 @@ export async function benchDrain(kc: k8s.KubeConfig, kubectl: string, size: Drai
   const points = [...size.sweep.map((c) => ({ c, watch: true })), ...(size.sweep.length ? [{ c: size.concurrency, watch: false }] : [])];
   for (const { c, watch } of points) {
     placementSeconds.push(await placeInZone(kc, size, zoneSet, others, true, progress));
-    const v = await sweepVariant(kc, c, watch, zone, zoneSet, guarded, progress);
+    const v = await sweepVariant(kc, c, watch, zone, zoneSet, guarded, pids, progress);
     await setUnschedulable(kc, zone, false);
     variants.push(v);
     sweep.push({

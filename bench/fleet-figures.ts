@@ -173,12 +173,13 @@ export function overload(h: Health): string[] {
 }
 
 /** Busy and total clock ticks of the whole machine, from the first line of /proc/stat. */
-export function machineTicks(procStat: string): { busy: number; total: number } {
+export function machineTicks(procStat: string): { busy: number; total: number; steal: number } {
   const fields = (procStat.split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal (guest time is already inside user).
   const total = fields.slice(0, 8).reduce((s, x) => s + (Number.isFinite(x) ? x : 0), 0);
   const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-  return { busy: total - idle, total };
+  // Steal is time the hypervisor gave another guest: busy for this machine, but not its work.
+  return { busy: total - idle, total, steal: fields[7] ?? 0 };
 }
 
 /** Parent pid and, with the children it has waited for, CPU seconds of a /proc/<pid>/stat line. */

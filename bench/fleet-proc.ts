@@ -29,6 +29,6 @@ export async function treeCpu(pid: number): Promise<number> {
   return total;
 }
 
-export async function machineCpu(): Promise<{ busy: number; total: number }> {
+export async function machineCpu(): Promise<ReturnType<typeof machineTicks>> {
   return machineTicks(await fs.readFile('/proc/stat', 'utf8'));
 }

@@ -19,6 +19,7 @@ import { benchPodMemory, type PodMemoryResult } from './pod-memory.js';
 import { benchPower, type PowerBenchResult } from './power.js';
 import { benchProbeLoad, type ProbeLoadRun } from './probe-load.js';
 import { evaluate } from './targets.js';
+import { stackPids } from './cpu-window.js';
 import { deleteNamespace, type Progress } from './kube.js';
 import type { BenchResults, BenchSize, SizeParams } from './model.js';
 import { spawnBenchWorker, type BenchWorker } from './worker-process.js';
@@ -112,7 +113,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
         semiSpaceRun: opts.semiSpaceRun ?? true, sweep: params.sweep, ...(opts.secondNodeOptions ? { secondNodeOptions: opts.secondNodeOptions } : {}),
       }, {
         client, temporalAddress: up.status.temporalAddress, temporalNamespace: up.status.temporalNamespace, kubeconfig: up.status.kubeconfig,
-        reportDir, probeUrl: ok.url, worker,
+        reportDir, probeUrl: ok.url, worker, stackPids: await stackPids(stateDir),
       }, progress);
       await fs.mkdir(outDir, { recursive: true });
       // Kept if a later step fails: the drain is the long part.

@@ -12,7 +12,8 @@ describe('fleet figures', () => {
   });
 
   it('counts idle and iowait as not busy', () => {
-    expect(machineTicks('cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3')).toEqual({ busy: 150, total: 1000 });
+    expect(machineTicks('cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3')).toEqual({ busy: 150, total: 1000, steal: 0 });
+    expect(machineTicks('cpu  100 0 50 800 50 0 0 30 0 0')).toEqual({ busy: 180, total: 1030, steal: 30 });
   });
 
   it('pairs started events with their scheduled event for task latency', () => {
