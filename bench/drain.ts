@@ -24,8 +24,8 @@ import { spawnBenchWorker, type BenchWorker } from './worker-process.js';
 
 const exec = promisify(execFile);
 export const DRAIN_NS = 'bench-drain';
-const ZONE = 'zone-a';
-const OTHER_ZONES = ['zone-b', 'zone-c'];
+export const ZONE = 'zone-a';
+export const OTHER_ZONES = ['zone-b', 'zone-c'];
 
 export interface DrainSize {
   deployments: number;
@@ -302,12 +302,7 @@ const phaseStart = (r: DrillResult, phase: string) => {
  */
 async function drillVariant(kc: k8s.KubeConfig, variant: Variant, ctx: DrainDrillCtx, worker: BenchWorker, zone: string[], size: DrainSize,
   zoneSet: Set<string>, guarded: Set<string>, progress: Progress): Promise<VariantResult> {
-  const { spec, sha256 } = benchSpec({
-    name: `bench-${variant}`, target: `{ type: zone, zone: ${ZONE} }`, fault: `{ mode: drain, concurrency: ${size.concurrency}, evictionTimeout: 30m }`,
-    // The hold counts from T0, so a long drain leaves nothing of it: restore follows at once.
-    timing: '{ hold: 5s, maxDuration: 90m }', probes: [httpProbe('ok', ctx.probeUrl)],
-    safety: `{ maxNodes: ${Math.max(100, zone.length)}, maxFraction: 0.5, protectedNamespaces: [kube-system] }`,
-  });
+  const { spec, sha256 } = drainDrillSpec(`bench-${variant}`, size.concurrency, zone.length, ctx.probeUrl);
   const ready = await worker.settledMemory();
   const warmRssMb = await warmUp(kc, ctx, worker, progress);
   const hwmReset = await worker.resetPeak();
@@ -344,6 +339,16 @@ async function drillVariant(kc: k8s.KubeConfig, variant: Variant, ctx: DrainDril
   return v;
 }
 
+/** The drain drill of the bench's zone. */
+export function drainDrillSpec(name: string, concurrency: number, zoneNodes: number, probeUrl: string) {
+  return benchSpec({
+    name, target: `{ type: zone, zone: ${ZONE} }`, fault: `{ mode: drain, concurrency: ${concurrency}, evictionTimeout: 30m }`,
+    // The hold counts from T0, so a long drain leaves nothing of it: restore follows at once.
+    timing: '{ hold: 5s, maxDuration: 90m }', probes: [httpProbe('ok', probeUrl)],
+    safety: `{ maxNodes: ${Math.max(100, zoneNodes)}, maxFraction: 0.5, protectedNamespaces: [kube-system] }`,
+  });
+}
+
 /** The label of the node a warm-up drill cordons (another zone's). */
 export const WARM_LABEL = 'firedrill.dev/bench-warm-up';
 
@@ -368,7 +373,7 @@ async function warmUp(kc: k8s.KubeConfig, ctx: DrainDrillCtx, worker: BenchWorke
 }
 
 /** The drain workload placed in the zone, with the other zones cordoned during the first placement. */
-async function prepareWorkload(kc: k8s.KubeConfig, size: DrainSize, zoneSet: Set<string>, others: string[], progress: Progress) {
+export async function prepareWorkload(kc: k8s.KubeConfig, size: DrainSize, zoneSet: Set<string>, others: string[], progress: Progress) {
   const { objects, pdbs } = workload(size);
   progress(`drain: ${size.deployments} Deployments x ${size.replicas} replicas, ${pdbs.length} PDBs, a DaemonSet; ${zoneSet.size} nodes in ${ZONE}`);
   await deleteNamespace(kc, DRAIN_NS);

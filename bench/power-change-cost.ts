@@ -1,9 +1,9 @@
 import * as k8s from '@kubernetes/client-node';
 import { loadKubeConfig } from '../devstack/stack.js';
 import { listAllNodes } from '../activities/faults/nodes.js';
-import { markAnnotations } from '../activities/faults/marks.js';
 import { zoneNodes } from './kube.js';
 import { sleep } from '../activities/kube/retry.js';
+import { benchMarkAnnotations } from './power.js';
 import { median } from './power-summary.js';
 
 // Which part of a power-loss drill's patch costs on the API server: five raw changes to every
@@ -12,7 +12,8 @@ import { median } from './power-summary.js';
 // time from the first call to the last answer, median per change. On a running dev stack:
 //   firedrill dev up --nodes-per-zone 100
 //   node scripts/node.mjs node --import tsx bench/power-change-cost.ts
-// The annotations are the marks' own (markAnnotations) under a prefix no janitor reads.
+// The annotations are the ones the power bench's raw patch writes (benchMarkAnnotations): the
+// marks' own, of their real sizes, under a prefix no janitor reads.
 const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const KEY = 'firedrill.dev/exp-cut';
 const kc = loadKubeConfig();
@@ -24,8 +25,7 @@ async function trial(v: V) {
   const body = (n: string, add: boolean) => {
     const node = nodes.get(n)!;
     const taints = (node.spec?.taints ?? []).filter((t) => t.key !== KEY);
-    const ann = markAnnotations({ runId: 'r', workflowId: 'w', actions: ['cordon', 'taint'], prior: { unschedulable: false, taints: taints.map((t) => ({ key: t.key, effect: t.effect })), labels: { ...node.metadata?.labels } }, owner: { namespace: 'n', taskQueue: 'q', cluster: 'c' }, restoreBy: 'x', markedAt: 'y', nodeUid: 'u' });
-    const exAnn = Object.fromEntries(Object.entries(ann).map(([k, x]) => [k.replace('firedrill.dev/', 'exp.firedrill.dev/'), add ? x : null]));
+    const exAnn = Object.fromEntries(Object.entries(benchMarkAnnotations(node)).map(([k, x]) => [k, add ? x : null]));
     const taint = (effect: string) => ({ taints: add ? [...taints, { key: KEY, effect }] : (taints.length ? taints : null) });
     switch (v) {
       case 'noschedule': return { spec: taint('NoSchedule') };

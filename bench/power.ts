@@ -120,7 +120,7 @@ const RAW_MARKED_LABEL = 'bench.firedrill.dev/run';
 const BENCH_RUN = '0192f3a4-5b6c-7d8e-9f00-000000000000';
 
 /** Annotations of the marks' sizes (the node's own prior state) under a prefix no janitor reads. */
-function benchMarkAnnotations(node: k8s.V1Node | undefined): Record<string, string> {
+export function benchMarkAnnotations(node: k8s.V1Node | undefined): Record<string, string> {
   const real = markAnnotations({
     runId: BENCH_RUN, workflowId: 'bench-power-raw-0000000000000', actions: ['cordon', 'taint'],
     prior: {
