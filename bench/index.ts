@@ -6,6 +6,7 @@ import { cacheRoot, projectRoot } from '../devstack/paths.js';
 import { stackPorts } from '../devstack/ports.js';
 import { ensureKube } from '../devstack/provision.js';
 import { loadKubeConfig, stackDown, stackUp } from '../devstack/stack.js';
+import { withLock } from '../devstack/lock.js';
 import { connect } from '../client/connection.js';
 import { FIREDRILL_VERSION } from '../client/version.js';
 import { benchDrain, DRAIN_NS, type DrainBenchResult } from './drain.js';
@@ -66,6 +67,13 @@ export function benchStack(env: NodeJS.ProcessEnv = process.env) {
 export { evaluate };
 
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
+  const { stateDir, portBase } = benchStack();
+  // Two runs on one port base share the stack, and the first one's end stops it under the second.
+  return withLock(stateDir, 'bench-run', () => run(opts),
+    () => opts.progress(`another benchmark runs on port base ${portBase}: waiting for it to end`));
+}
+
+async function run(opts: BenchOptions): Promise<BenchResults> {
   const started = Date.now();
   const params = SIZES[opts.size];
   const progress = opts.progress;
