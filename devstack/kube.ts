@@ -5,7 +5,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { KubeBinaries, KwokTool } from './provision.js';
 import type { StackPorts } from './ports.js';
-import { assertPortFree, logTail, portOpen, runningPid, startProcess, waitFor } from './procs.js';
+import { assertPortFree, logTail, runningPid, startProcess, waitFor } from './procs.js';
 
 // A real control plane on loopback: etcd, kube-apiserver, kube-controller-manager and
 // kube-scheduler, with kwok standing in for the kubelets of simulated nodes. Authentication is a
@@ -124,9 +124,20 @@ export async function startKube(stateDir: string, ports: StackPorts, bins: KubeP
       // A drill cluster is disposable: trade durability for speed on slow disks.
       '--unsafe-no-fsync', '--quota-backend-bytes=4294967296', '--log-level=warn',
     ]);
-    await waitFor('etcd', () => portOpen(ports.etcd), 30_000, () => logTail(stateDir, 'etcd'));
+    // etcd binds its port before it serves. Once (701 MB of a benchmark's data, its previous
+    // etcd stopped in the middle of deleting 3,000 pods) that took 65 s, and an apiserver started
+    // on the open port gave up on its storage after its own 90 s wait.
+    progress('waiting for etcd to serve');
+    await waitFor('etcd', () => etcdHealthy(ports.etcd), 180_000, () => logTail(stateDir, 'etcd'));
   }
   await startControlPlane(stateDir, siteAControlPlane(stateDir, ports), bins, progress);
+}
+
+/** etcd's /health: true once it serves requests (a member with a leader and no alarm). */
+export async function etcdHealthy(port: number): Promise<boolean> {
+  const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) });
+  if (!res.ok) return false;
+  return ((await res.json()) as { health?: string }).health === 'true';
 }
 
 /**
