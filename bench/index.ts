@@ -64,13 +64,20 @@ export function benchStack(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
+/**
+ * Runs fn holding the lock of the bench's port base: two runs on one port base share the stack,
+ * and the first one's end stops it under the second.
+ */
+export function withBenchLock<T>(progress: Progress, fn: () => Promise<T>): Promise<T> {
+  const { stateDir, portBase } = benchStack();
+  return withLock(stateDir, 'bench-run', fn,
+    () => progress(`another benchmark runs on port base ${portBase}: waiting for it to end`));
+}
+
 export { evaluate };
 
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
-  const { stateDir, portBase } = benchStack();
-  // Two runs on one port base share the stack, and the first one's end stops it under the second.
-  return withLock(stateDir, 'bench-run', () => run(opts),
-    () => opts.progress(`another benchmark runs on port base ${portBase}: waiting for it to end`));
+  return withBenchLock(opts.progress, () => run(opts));
 }
 
 async function run(opts: BenchOptions): Promise<BenchResults> {

@@ -4,11 +4,10 @@ import path from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { connect } from '../client/connection.js';
-import { withLock } from '../devstack/lock.js';
 import { loadKubeConfig, stackDown, stackUp } from '../devstack/stack.js';
 import { endOpenDrills } from './cleanup.js';
 import { always200 } from './drills.js';
-import { benchStack } from './index.js';
+import { benchStack, withBenchLock } from './index.js';
 import type { Progress } from './kube.js';
 import { spawnBenchWorker, type BenchWorker, type WorkerProcessOptions } from './worker-process.js';
 
@@ -33,10 +32,7 @@ export async function standalone<T>(nodesPerZone: number, body: (s: Standalone) 
   // The CLI's printer is the CLI's: a line per step with the seconds since the start is enough here.
   const t0 = Date.now();
   const progress = (m: string) => process.stderr.write(`bench [${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${m}\n`);
-  const { stateDir, portBase } = benchStack();
-  // Two runs on one port base share the stack, and the first one's end stops it under the second.
-  return withLock(stateDir, 'bench-run', () => run(nodesPerZone, body, progress),
-    () => progress(`another benchmark runs on port base ${portBase}: waiting for it to end`));
+  return withBenchLock(progress, () => run(nodesPerZone, body, progress));
 }
 
 async function run<T>(nodesPerZone: number, body: (s: Standalone) => Promise<T>, progress: Progress): Promise<T> {
