@@ -25,9 +25,11 @@ describe('withLock', () => {
       events.push('first out');
     }, () => events.push('first waits'));
     await holding;
-    const second = withLock(d, 'run', async () => { events.push('second in'); }, () => events.push('second waits'));
-    // The second is queued behind the first until the first lets go.
-    await new Promise((r) => setTimeout(r, 300));
+    let told: () => void = () => undefined;
+    const waiting = new Promise<void>((r) => { told = r; });
+    const second = withLock(d, 'run', async () => { events.push('second in'); }, () => { events.push('second waits'); told(); });
+    // The second is told it waits, and is queued behind the first until the first lets go.
+    await waiting;
     expect(events).toEqual(['first in', 'second waits']);
     releaseFirst();
     await Promise.all([first, second]);
