@@ -120,9 +120,14 @@ describe('the Pangyo site-loss drill on two clusters', () => {
     expect(moved).toBeDefined();
     const failover = ms(moved!.at) - ms(lostAt!.at);
     expect(Math.abs(failover - front.failoverMs)).toBeLessThanOrEqual(interval);
-    // The drill measured it: its RTO is the time to that switch, ± one probe interval.
+    // The drill measured it: its RTO is the time to that switch, up to one probe interval later
+    // (the first check after it), plus room for a loaded machine's late timers; never earlier,
+    // bar the latency of a check sent just before the switch.
     const rto = result.measurements.probes.find((p) => p.probe === 'storefront')!.rtoMs!;
-    expect(Math.abs(rto - (ms(moved!.at) - from))).toBeLessThanOrEqual(interval);
+    const lag = rto - (ms(moved!.at) - from);
+    const seen = JSON.stringify({ rto, moved: moved!.at, from: result.measurements.injectStartedAt });
+    expect(lag, seen).toBeGreaterThanOrEqual(-250);
+    expect(lag, seen).toBeLessThanOrEqual(interval + 500);
     expect(result.objectives.find((o) => o.type === 'rto' && o.probe === 'storefront')?.status).toBe('met');
   });
 
