@@ -33,11 +33,27 @@ afterEach(async () => {
   for (const d of tmpDirs.splice(0)) await fs.rm(d, { recursive: true, force: true });
 });
 
+const portFree = (port: number) => new Promise<boolean>((resolve) => {
+  const s = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+});
+
+/**
+ * A port base whose 12 ports are free now, below Linux's ephemeral range (32768 and up, where
+ * outgoing connections take ports at any moment: a random base there once found its port taken).
+ */
+async function freeBase(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const base = 29_000 + Math.floor(Math.random() * 300) * 12;
+    if ((await Promise.all(Array.from({ length: 12 }, (_, k) => portFree(base + k)))).every(Boolean)) return base;
+  }
+  throw new Error('no free block of 12 ports between 29000 and 32600');
+}
+
 describe('firedrill dev up in a bad environment', () => {
   it('names the busy port and starts nothing', async () => {
-    const base = 31_000 + Math.floor(Math.random() * 2000) * 10;
-    const blocker = net.createServer().listen(base + 6, '127.0.0.1');
-    await new Promise((r) => blocker.once('listening', r));
+    const base = await freeBase();
+    const blocker = net.createServer();
+    await new Promise<void>((resolve, reject) => { blocker.once('error', reject).listen(base + 6, '127.0.0.1', resolve); });
     const state = await tmp('firedrill-state-');
     try {
       const res = await firedrill(['dev', 'up'], {
@@ -58,7 +74,7 @@ describe('firedrill dev up in a bad environment', () => {
     const state = await tmp('firedrill-state-');
     const res = await firedrill(['dev', 'up'], {
       HOME: process.env.HOME, PATH: path.dirname(process.execPath),
-      FIREDRILL_CACHE_DIR: cache, FIREDRILL_STATE_DIR: state, FIREDRILL_DEV_PORT_BASE: '33990',
+      FIREDRILL_CACHE_DIR: cache, FIREDRILL_STATE_DIR: state, FIREDRILL_DEV_PORT_BASE: String(await freeBase()),
     });
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/is not in the cache and Go is not installed|Go is not there to build it/);

@@ -74,6 +74,28 @@ export async function nodeChanges(
   return [...new Set(out)];
 }
 
+/** The cordon's taint, which the node lifecycle controller adds and removes after the cordon. */
+const CORDON_TAINT = 'node.kubernetes.io/unschedulable';
+
+/**
+ * nodeChanges, read again while the only differences are the cordon's taint (for up to
+ * timeoutMs): the controller takes it off an uncordoned node a moment after the uncordon, so a
+ * check right after a restore can still see it. Any other difference is returned at once.
+ */
+export async function settledNodeChanges(
+  kc: k8s.KubeConfig,
+  before: Map<string, NodeState>,
+  opts: { mine?: Iterable<string>; strict?: Iterable<string> } = {},
+  timeoutMs = 30_000,
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const out = await nodeChanges(kc, before, opts);
+    if (!out.length || !out.every((line) => line.includes(CORDON_TAINT)) || Date.now() > deadline) return out;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Run ids whose marks (label) are on any node right now. */
 export async function markedRuns(kc: k8s.KubeConfig): Promise<Map<string, string[]>> {
   const nodes = await kc.makeApiClient(k8s.CoreV1Api).listNode({ labelSelector: RUN_LABEL });

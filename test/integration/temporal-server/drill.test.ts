@@ -10,7 +10,7 @@ import { TEMPORAL_SERVER_VERSION } from '../../../devstack/versions.js';
 import type { DrillResult } from '../../../report/result.js';
 import { type JanitorReport, janitorWorkflowType } from '../../../workflows/contract.js';
 import { useDrillBed } from '../../support/drill-bed.js';
-import { deleteWeb, deployWeb, drillSpec, httpProbe, markedRuns, nodeChanges, snapshotNodes, temporalEnv, waitForPhase } from '../../support/drill.js';
+import { deleteWeb, deployWeb, drillSpec, httpProbe, markedRuns, nodeChanges, settledNodeChanges, snapshotNodes, temporalEnv, waitForPhase } from '../../support/drill.js';
 import { uniqueName } from '../../support/kube.js';
 import { cli, drillDoc, writeYaml } from '../schedule/support.js';
 
@@ -81,7 +81,7 @@ describe('drills on the real Temporal server with mTLS', () => {
     expect(entry?.workflowId).toBe(handle.workflowId);
     expect([...entry?.nodes ?? []].sort()).toEqual([...bed.nodes.names].sort());
     expect((await markedRuns(kc)).get(runId)).toBeUndefined();
-    expect(await nodeChanges(kc, before, { mine: runs })).toEqual([]);
+    expect(await settledNodeChanges(kc, before, { mine: runs })).toEqual([]);
     for (const name of bed.nodes.names) expect((await kc.makeApiClient(k8s.CoreV1Api).readNode({ name })).spec?.unschedulable).toBeFalsy();
     await deleteWeb(kc, ns, 'term-web');
   });
