@@ -83,17 +83,33 @@ describe('fault decisions', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-interface Upstream { url: string; hits: string[]; close: () => Promise<void> }
+interface Upstream {
+  url: string;
+  hits: string[];
+  /** The client saw the watch's first event: the upstream may write the second. */
+  firstSeen: () => void;
+  /** Whether the second event was written because the client had seen the first (not after the 5 s fallback). */
+  secondAfterFirstSeen: () => boolean | undefined;
+  close: () => Promise<void>;
+}
 
 async function startUpstream(): Promise<Upstream> {
   const hits: string[] = [];
+  let seen = false;
+  let onSeen: () => void = () => undefined;
+  const firstSeen = new Promise<void>((r) => { onSeen = r; });
+  let secondAfterFirstSeen: boolean | undefined;
   const server = http.createServer((req, res) => {
     hits.push(`${req.method} ${req.url}`);
     if (req.url?.includes('watch=true')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"type":"ADDED"}\n');
-      // The second event comes later: the client must see the first one before it.
-      setTimeout(() => res.end('{"type":"MODIFIED"}\n'), 300);
+      // The second event only once the client has the first (or after 5 s, so a proxy that
+      // buffers fails the test instead of hanging it).
+      void Promise.race([firstSeen, new Promise((r) => setTimeout(r, 5_000))]).then(() => {
+        secondAfterFirstSeen = seen;
+        res.end('{"type":"MODIFIED"}\n');
+      });
       return;
     }
     let body = '';
@@ -108,18 +124,20 @@ async function startUpstream(): Promise<Upstream> {
   return {
     url: `http://127.0.0.1:${port}`,
     hits,
+    firstSeen: () => { seen = true; onSeen(); },
+    secondAfterFirstSeen: () => secondAfterFirstSeen,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
 
 interface Answer { status: number; headers: http.IncomingHttpHeaders; body: string; chunks: Array<{ at: number; text: string }> }
 
-function request(url: string, init: { method?: string; body?: string } = {}): Promise<Answer> {
+function request(url: string, init: { method?: string; body?: string; onChunk?: (text: string) => void } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: init.method ?? 'GET', agent: false }, (res) => {
       const chunks: Answer['chunks'] = [];
       res.setEncoding('utf8');
-      res.on('data', (text: string) => chunks.push({ at: Date.now(), text }));
+      res.on('data', (text: string) => { chunks.push({ at: Date.now(), text }); init.onChunk?.(text); });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: chunks.map((c) => c.text).join(''), chunks }));
       res.on('error', reject);
     });
@@ -191,13 +209,13 @@ describe('fault proxy', () => {
   });
 
   it('streams a watch through chunk by chunk, untouched by a plan that faults everything', async () => {
-    const { px } = await setUp({ rate: 1, weights: { reset: 1 } });
-    const res = await request(`${px.url}/api/v1/pods?watch=true`);
+    const { up, px } = await setUp({ rate: 1, weights: { reset: 1 } });
+    const res = await request(`${px.url}/api/v1/pods?watch=true`, { onChunk: (text) => { if (text.includes('ADDED')) up.firstSeen(); } });
     expect(res.status).toBe(200);
     expect(res.body).toBe('{"type":"ADDED"}\n{"type":"MODIFIED"}\n');
-    expect(res.chunks.length).toBeGreaterThanOrEqual(2);
-    // The first event arrived before the upstream wrote the second one.
-    expect((res.chunks.at(-1) as { at: number }).at - (res.chunks[0] as { at: number }).at).toBeGreaterThanOrEqual(200);
+    // The first event reached the client before the upstream wrote the second one.
+    expect(res.chunks[0]?.text).toBe('{"type":"ADDED"}\n');
+    expect(up.secondAfterFirstSeen()).toBe(true);
     expect(px.stats.streams).toBe(1);
   });
 
