@@ -132,7 +132,7 @@ export interface RestoreOptions {
 const ms = (t: unknown) => (t instanceof Date ? t.getTime() : Date.parse(String(t)));
 
 /** The cordon's own taint: the node controller adds and removes it with the cordon. */
-const CORDON_TAINT = 'node.kubernetes.io/unschedulable';
+export const CORDON_TAINT = 'node.kubernetes.io/unschedulable';
 
 /**
  * What someone other than this run changed on the node since it was marked, told from the

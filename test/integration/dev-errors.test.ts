@@ -33,6 +33,8 @@ afterEach(async () => {
   for (const d of tmpDirs.splice(0)) await fs.rm(d, { recursive: true, force: true });
 });
 
+// By listening, not by connecting (portOpen): a port an outgoing connection holds refuses a
+// connection, yet cannot be bound.
 const portFree = (port: number) => new Promise<boolean>((resolve) => {
   const s = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
 });

@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { RUN_LABEL, TAINT_KEY } from '../../activities/faults/marks.js';
+import { CORDON_TAINT } from '../../activities/faults/nodes.js';
 
 // What a drill did to nodes: snapshots, changes, and the runs still marking them.
 
@@ -74,12 +75,9 @@ export async function nodeChanges(
   return [...new Set(out)];
 }
 
-/** The cordon's taint, which the node lifecycle controller adds and removes after the cordon. */
-const CORDON_TAINT = 'node.kubernetes.io/unschedulable';
-
 /**
  * nodeChanges, read again while the only differences are the cordon's taint (for up to
- * timeoutMs): the controller takes it off an uncordoned node a moment after the uncordon, so a
+ * timeoutMs): the node lifecycle controller takes it off an uncordoned node a moment after the uncordon, so a
  * check right after a restore can still see it. Any other difference is returned at once.
  */
 export async function settledNodeChanges(
