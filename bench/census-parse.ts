@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 // The client's own deserializer, the step its list calls run after JSON.parse.
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { toPod } from '../activities/census/convert.js';
+import { parseListByItem } from '../activities/kube/list-items.js';
 import type { PodInfo } from '../activities/census/model.js';
 import { projectRoot } from '../devstack/paths.js';
 import { deploymentNodeOptions } from './deployment-options.js';
@@ -13,7 +14,8 @@ import { procMemory } from './worker-process.js';
 
 // What the census's pod pages cost a worker's memory, by how a page is parsed: as the kube
 // client's list call does (JSON.parse, then ObjectSerializer into its V1Pod objects, then the
-// census's model) or with JSON.parse alone into the same model. This is the step the drain's
+// census's model), with JSON.parse alone into the same model, or item by item as the census
+// now reads them (activities/kube/list-items.ts). This is the step the drain's
 // memory peak was traced to (BENCHMARKS.md, "what a drain holds live"). Each mode runs in a
 // child process with the deployment's NODE_OPTIONS, over pages of copies of one real pod
 // (its name and uid made unique), parsed one page after another as the census's paged list does.
@@ -26,7 +28,7 @@ import { procMemory } from './worker-process.js';
 const exec = promisify(execFile);
 // The census's page size (activities/census/snapshot.ts), unless CENSUS_PARSE_PAGE says otherwise.
 const PAGE = Number(process.env.CENSUS_PARSE_PAGE ?? 500);
-const MODES = ['client', 'json'] as const;
+const MODES = ['client', 'json', 'items'] as const;
 type Mode = (typeof MODES)[number];
 
 interface ModeResult {
@@ -65,6 +67,12 @@ async function child(file: string, mode: Mode, pods: number): Promise<ModeResult
   const kept: PodInfo[] = [];
   const t = performance.now();
   for (const text of pages) {
+    if (mode === 'items') {
+      // What the census does now (activities/kube/list-items.ts): one pod's objects at a time.
+      parseListByItem(text, (p) => kept.push(toPod(p as V1Pod)));
+      maxHeapTotal = Math.max(maxHeapTotal, process.memoryUsage().heapTotal);
+      continue;
+    }
     const raw = JSON.parse(text) as { items: unknown[] };
     const items = mode === 'client' ? (ObjectSerializer.deserialize(raw, 'V1PodList', '') as { items: V1Pod[] }).items : (raw.items as V1Pod[]);
     for (const p of items) kept.push(toPod(p));
@@ -109,7 +117,7 @@ async function main(): Promise<void> {
   const out = {
     command: `${PAGE === 500 ? '' : `CENSUS_PARSE_PAGE=${PAGE} `}node scripts/node.mjs npx tsx bench/census-parse.ts bench/results/census-parse.pod.json ${pods}`,
     startedAt: new Date().toISOString(), nodeOptions, podJsonBytes: podBytes, page: PAGE, runs,
-    sameModel: JSON.stringify(runs[0]?.sample) === JSON.stringify(runs[1]?.sample),
+    sameModel: new Set(runs.slice(0, MODES.length).map((r) => JSON.stringify(r.sample))).size === 1,
   };
   await fs.writeFile(path.join(projectRoot, 'bench', 'results', `census-parse${PAGE === 500 ? '' : `.page${PAGE}`}.json`), `${JSON.stringify(out, null, 2)}\n`);
 }

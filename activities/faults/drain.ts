@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import { isTransient, sleep, statusOf, withApiRetry, type RetryCounter } from '../kube/retry.js';
 import { budgetKey, newRetryBook, planRetries, type Blocked } from './pdb-retry.js';
 import type { BudgetWatch } from './pdb-watch.js';
-import { podsToDrain, type PodRef } from './pod-refs.js';
+import { clientPodPages, podsToDrain, type PodPages, type PodRef } from './pod-refs.js';
 
 export { classifyPod, type PodRef } from './pod-refs.js';
 
@@ -30,6 +30,8 @@ export interface DrainOptions {
   onProgress?: (p: { evicted: number; pending: number; blocked: number; waitingOn?: PdbWait }) => void;
   /** The budgets' allowances (one watch): blocked pods are retried when theirs rises. Without it, on a timer. */
   budgets?: BudgetWatch;
+  /** How the nodes' pods are read; the generated client's lists when unset. */
+  pods?: PodPages;
 }
 
 export interface DrainOutcome {
@@ -115,7 +117,7 @@ function ref(pod: PodRef, reason: string): NotEvicted {
 }
 
 export async function drainNodes(core: k8s.CoreV1Api, nodes: string[], opts: DrainOptions, counter: RetryCounter): Promise<DrainOutcome> {
-  const { toEvict, skipped, refused } = await podsToDrain(core, nodes, opts.protectedNamespaces, counter, opts.concurrency);
+  const { toEvict, skipped, refused } = await podsToDrain(opts.pods ?? clientPodPages(core), nodes, opts.protectedNamespaces, counter, opts.concurrency);
   const notEvicted: NotEvicted[] = refused.map((r) => ref(r.pod, r.reason));
   let evicted = 0;
   const limit = pLimit(opts.concurrency);

@@ -7,6 +7,7 @@ import { drainNodes, type NotEvicted, type PdbWait } from './drain.js';
 import { RESTORE_GRACE_MS } from './marks.js';
 import { applyToNode, clusterIdentity, listAllNodes, NodeHeldError, type ApplyOutcome } from './nodes.js';
 import { watchBudgets, type BudgetWatch } from './pdb-watch.js';
+import { itemPodPages } from './pod-refs.js';
 
 export interface InjectInput {
   runId: string;
@@ -123,6 +124,7 @@ export function createInjectFault(kc: k8s.KubeConfig) {
         const res = await drainNodes(core, input.nodes, {
           signal: stop.signal,
           ...(budgets ? { budgets } : {}),
+          pods: itemPodPages(kc),
           concurrency: input.concurrency,
           evictionTimeoutMs: input.evictionTimeoutMs,
           gracePeriodMs: input.gracePeriodMs,

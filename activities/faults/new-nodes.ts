@@ -6,6 +6,7 @@ import { selectTarget } from '../census/target.js';
 import { sleep, type RetryCounter } from '../kube/retry.js';
 import { drainNodes } from './drain.js';
 import { applyToNode, clusterIdentity, listAllNodes, type ApplyOutcome } from './nodes.js';
+import { itemPodPages } from './pod-refs.js';
 
 // fault.includeNewNodes: a node that joins the target during the hold (an autoscaler, a repaired
 // node coming back) gets the same fault as the others, so the drilled zone stays lost. The
@@ -68,7 +69,7 @@ export function createFaultJoiningNodes(kc: k8s.KubeConfig) {
           beat();
           if (input.mode === 'drain') {
             const drained = await drainNodes(core, [name], {
-              signal: stop.signal, concurrency: input.concurrency, evictionTimeoutMs: input.evictionTimeoutMs,
+              signal: stop.signal, pods: itemPodPages(kc), concurrency: input.concurrency, evictionTimeoutMs: input.evictionTimeoutMs,
               ...(input.gracePeriodMs !== undefined ? { gracePeriodMs: input.gracePeriodMs } : {}),
               protectedNamespaces: input.protectedNamespaces,
             }, counter);

@@ -1,6 +1,6 @@
-import type * as k8s from '@kubernetes/client-node';
+import * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { podRef, podsToDrain, POD_PAGE } from '../../../activities/faults/pod-refs.js';
+import { clientPodPages, podRef, podsToDrain, POD_PAGE, type PodPages } from '../../../activities/faults/pod-refs.js';
 
 // A drain lists pods per node with a field selector, page by page, and keeps only what it needs
 // to evict and to report them: never the pod objects themselves.
@@ -37,12 +37,31 @@ describe('the pods a drain keeps', () => {
         return { items: list[i] ?? [], metadata: i + 1 < list.length ? { _continue: String(i + 1) } : {} };
       },
     } as unknown as k8s.CoreV1Api;
-    const out = await podsToDrain(core, ['n1', 'n2'], ['kube-system'], { retries: 0 }, 4);
+    const out = await podsToDrain(clientPodPages(core), ['n1', 'n2'], ['kube-system'], { retries: 0 }, 4);
     expect(out.toEvict.map((p) => p.name).sort()).toEqual(['a', 'b']);
     expect(out.toEvict.every((p) => Object.keys(p).every((k) => ['namespace', 'name', 'uid', 'node', 'owner'].includes(k)))).toBe(true);
     expect(out.skipped).toBe(3);
     expect(out.refused).toEqual([{ pod: expect.objectContaining({ name: 'locked' }), reason: expect.stringMatching(/kube-system is protected/) }]);
     expect(calls.every((c) => c.limit === POD_PAGE && /^spec\.nodeName=n[12]$/.test(c.fieldSelector ?? ''))).toBe(true);
     expect(calls.filter((c) => c._continue === '1')).toHaveLength(1);
+  });
+
+  it('count a page once when it is retried after failing halfway through', async () => {
+    let attempts = 0;
+    // The first attempt hands over one pod, then the connection breaks (a 503): the retry reads the page again.
+    const pages: PodPages = async (_query, onPod) => {
+      attempts++;
+      onPod(pod('a', 'n1'));
+      if (attempts === 1) throw new k8s.ApiException(503, 'unavailable', undefined, {});
+      onPod(pod('b', 'n1'));
+      onPod(pod('agent', 'n1', { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: 'ds', controller: true }] }));
+      return {};
+    };
+    const counter = { retries: 0 };
+    const out = await podsToDrain(pages, ['n1'], [], counter, 1);
+    expect(attempts).toBe(2);
+    expect(counter.retries).toBe(1);
+    expect(out.toEvict.map((p) => p.name)).toEqual(['a', 'b']);
+    expect(out.skipped).toBe(1);
   });
 });
