@@ -8,18 +8,17 @@ import {
   type Configuration,
   type KubeConfig,
   type V1ListMeta,
-  type V1Pod,
 } from '@kubernetes/client-node';
 import { readItemPage } from '../kube/item-pages.js';
 import { failureText, networkCause, retryAfterMs } from '../kube/retry.js';
 import * as convert from './convert.js';
 import { ClusterRequestError, ClusterUnreachableError, PermissionError } from './errors.js';
-import type { ClusterSnapshot, PodInfo } from './model.js';
+import type { ClusterSnapshot, NodeInfo, PodInfo } from './model.js';
 
 // Reads everything the census needs, read-only, in pages (kubectl's page size) so a cluster with
 // 10,000 pods never needs one giant response. Every request carries its own deadline, so a dead
-// API server becomes a clear error in seconds instead of a hang. Pods, the one list whose pages
-// are large, are parsed one pod at a time (kube/item-pages.ts) and cut down to the model at once.
+// API server becomes a clear error in seconds instead of a hang. Pods and nodes, the lists whose
+// pages are large, are parsed one item at a time (kube/item-pages.ts) and cut down to the model at once.
 
 export interface SnapshotOptions {
   /** Deadline of each request. */
@@ -163,11 +162,12 @@ export async function fetchSnapshot(kc: KubeConfig, options: SnapshotOptions = {
   const apps = new AppsV1Api(config);
   const policy = new PolicyV1Api(config);
 
-  const podPage = async (p: { limit: number; _continue?: string }): Promise<Page<PodInfo>> => {
-    const items: PodInfo[] = [];
+  // Pods and nodes, the lists whose pages are large, are read item by item.
+  const itemPage = <T, R>(path: string, convertItem: (item: T) => R) => async (p: { limit: number; _continue?: string }): Promise<Page<R>> => {
+    const items: R[] = [];
     const signal = AbortSignal.any([cancel.signal, AbortSignal.timeout(requestTimeoutMs)]);
-    // The server's JSON has the client's field names; its dates stay strings, which toPod only tests for presence.
-    const { _continue } = await readItemPage(kc, '/api/v1/pods', p, (item) => items.push(convert.toPod(item as V1Pod)), signal);
+    // The server's JSON has the client's field names; its dates stay strings, which the model only tests for presence.
+    const { _continue } = await readItemPage(kc, path, p, (item) => items.push(convertItem(item as T)), signal);
     return { items, metadata: _continue ? { _continue } : {} };
   };
   const list = async <T, R>(r: Resource, fetch: PageFetcher<T>, map: (item: T) => R): Promise<R[]> => {
@@ -180,8 +180,8 @@ export async function fetchSnapshot(kc: KubeConfig, options: SnapshotOptions = {
   };
 
   const [nodes, pods, deployments, statefulSets, daemonSets, replicaSets, pdbs, pvs, pvcs] = await Promise.all([
-    list({ plural: 'nodes', group: '' }, (p) => core.listNode(p), convert.toNode),
-    list({ plural: 'pods', group: '' }, (p) => podPage(p), (pod: PodInfo) => pod),
+    list({ plural: 'nodes', group: '' }, itemPage('/api/v1/nodes', convert.toNode), (node: NodeInfo) => node),
+    list({ plural: 'pods', group: '' }, itemPage('/api/v1/pods', convert.toPod), (pod: PodInfo) => pod),
     list({ plural: 'deployments', group: 'apps' }, (p) => apps.listDeploymentForAllNamespaces(p), convert.toDeployment),
     list({ plural: 'statefulsets', group: 'apps' }, (p) => apps.listStatefulSetForAllNamespaces(p), convert.toStatefulSet),
     list({ plural: 'daemonsets', group: 'apps' }, (p) => apps.listDaemonSetForAllNamespaces(p), convert.toDaemonSet),
