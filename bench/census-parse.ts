@@ -6,7 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 // The client's own deserializer, the step its list calls run after JSON.parse.
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { toPod } from '../activities/census/convert.js';
-import { parseListByItem } from '../activities/kube/list-items.js';
+import { ListItemSplitter } from '../activities/kube/list-items.js';
 import type { PodInfo } from '../activities/census/model.js';
 import { projectRoot } from '../devstack/paths.js';
 import { deploymentNodeOptions } from './deployment-options.js';
@@ -57,6 +57,8 @@ async function child(file: string, mode: Mode, pods: number): Promise<ModeResult
   // The pages' text as the API server sends it, made before the window: only parsing is measured.
   const pages: string[] = [];
   for (let from = 0; from < pods; from += PAGE) pages.push(pageText(pod, from, Math.min(PAGE, pods - from)));
+  // The census reads its pages as the body's bytes arrive (activities/kube/item-pages.ts): here, 64 KB at a time.
+  const bodies = mode === 'items' ? pages.splice(0).map((text) => Buffer.from(text, 'utf8')) : [];
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const ready = await procMemory(process.pid);
@@ -66,13 +68,14 @@ async function child(file: string, mode: Mode, pods: number): Promise<ModeResult
   let maxHeapTotal = heap0;
   const kept: PodInfo[] = [];
   const t = performance.now();
+  for (const body of bodies) {
+    // What the census does now (activities/kube/list-items.ts): one pod's objects at a time.
+    const splitter = new ListItemSplitter((p) => kept.push(toPod(p as V1Pod)));
+    for (let at = 0; at < body.length; at += 65_536) splitter.write(body.subarray(at, at + 65_536));
+    splitter.end();
+    maxHeapTotal = Math.max(maxHeapTotal, process.memoryUsage().heapTotal);
+  }
   for (const text of pages) {
-    if (mode === 'items') {
-      // What the census does now (activities/kube/list-items.ts): one pod's objects at a time.
-      parseListByItem(text, (p) => kept.push(toPod(p as V1Pod)));
-      maxHeapTotal = Math.max(maxHeapTotal, process.memoryUsage().heapTotal);
-      continue;
-    }
     const raw = JSON.parse(text) as { items: unknown[] };
     const items = mode === 'client' ? (ObjectSerializer.deserialize(raw, 'V1PodList', '') as { items: V1Pod[] }).items : (raw.items as V1Pod[]);
     for (const p of items) kept.push(toPod(p));

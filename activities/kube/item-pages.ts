@@ -1,10 +1,11 @@
 import { ApiException, HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig } from '@kubernetes/client-node';
-import { parseListByItem } from './list-items.js';
+import { ListItemSplitter } from './list-items.js';
 
 // One page of a list read the way the client reads it (the kubeconfig's credentials and
 // connection pool, the same HTTP library, an ApiException for any other answer than 200), but
-// parsed item by item (list-items.ts) instead of into the client's objects: for the lists whose
-// pages are large (pods), so that a page's objects never sit in memory together.
+// parsed item by item as the body streams in (list-items.ts) instead of into the client's
+// objects: for the lists whose pages are large (pods, nodes), so that neither a page's text nor
+// its objects ever sit in memory together.
 
 export interface ItemPageQuery {
   limit: number;
@@ -43,7 +44,13 @@ export async function readItemPage(kc: KubeConfig, path: string, query: ItemPage
     }
     throw new ApiException(res.httpStatusCode, res.httpStatusCode === 401 ? 'Unauthorized' : 'Unknown API Status Code!', body, res.headers);
   }
-  const list = parseListByItem(await res.body.text(), onItem);
+  // Read as it arrives: neither the page's text nor its objects are ever whole in memory.
+  const splitter = new ListItemSplitter(onItem);
+  const body = res.body.stream();
+  if (body) {
+    for await (const chunk of body) splitter.write(chunk);
+  } else splitter.write(await res.body.binary());
+  const list = splitter.end();
   const token = (list.metadata as { continue?: unknown } | undefined)?.continue;
   return typeof token === 'string' && token ? { _continue: token } : {};
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseListByItem } from '../../../activities/kube/list-items.js';
+import { ListItemSplitter, parseListByItem } from '../../../activities/kube/list-items.js';
 
 // A list page parsed item by item must read exactly what JSON.parse of the whole page reads.
 
@@ -42,8 +42,26 @@ describe('a list page parsed item by item', () => {
     expect(() => parse('{"items":[{"a":1},"x"]}')).toThrow(/not an object/);
     expect(() => parse('{"items":[1]}')).toThrow(/not an object/);
     expect(() => parse('{"items":[{"a":1}')).toThrow(SyntaxError);
-    expect(() => parse('{"items":[{"a":"open}]}')).toThrow(/unterminated string/);
+    expect(() => parse('{"items":[{"a":"open}]}')).toThrow(/ended inside a string/);
     expect(() => parse('{"items":[{"a":1,}]}')).toThrow(SyntaxError);
     expect(() => parse('[{"a":1}]')).toThrow(/not a JSON object/);
+  });
+
+  it('reads the same however the body is cut into chunks, a multi-byte character included', () => {
+    const page = {
+      metadata: { continue: 'next' },
+      items: [{ metadata: { name: 'é-1', labels: { k: 'a \\" [ { ] }' } } }, { metadata: { name: '漢字-2' }, spec: { list: [[], {}] } }],
+    };
+    const bytes = Buffer.from(JSON.stringify(page), 'utf8');
+    for (let cut = 1; cut < bytes.length; cut++) {
+      for (const size of [1, 7]) {
+        const items: unknown[] = [];
+        const s = new ListItemSplitter((item) => items.push(item));
+        s.write(bytes.subarray(0, cut));
+        for (let at = cut; at < bytes.length; at += size) s.write(bytes.subarray(at, at + size));
+        expect(s.end(), `cut at ${cut}, then ${size}-byte chunks`).toEqual({ ...page, items: [] });
+        expect(items).toEqual(page.items);
+      }
+    }
   });
 });
