@@ -162,7 +162,6 @@ export async function fetchSnapshot(kc: KubeConfig, options: SnapshotOptions = {
   const apps = new AppsV1Api(config);
   const policy = new PolicyV1Api(config);
 
-  // Pods and nodes, the lists whose pages are large, are read item by item.
   const itemPage = <T, R>(path: string, convertItem: (item: T) => R) => async (p: { limit: number; _continue?: string }): Promise<Page<R>> => {
     const items: R[] = [];
     const signal = AbortSignal.any([cancel.signal, AbortSignal.timeout(requestTimeoutMs)]);
