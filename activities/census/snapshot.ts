@@ -52,6 +52,9 @@ interface Page<T> {
 
 type PageFetcher<T> = (page: { limit: number; _continue?: string }) => Promise<Page<T>>;
 
+/** A request's own deadline, cancelled with its siblings once one of them fails. */
+const requestSignal = (cancel: AbortSignal, timeoutMs: number) => AbortSignal.any([cancel, AbortSignal.timeout(timeoutMs)]);
+
 /** Every request gets its own deadline and is cancelled with its siblings once one of them fails. */
 function apiConfiguration(kc: KubeConfig, server: string, timeoutMs: number, cancel: AbortSignal): Configuration {
   return createConfiguration({
@@ -60,7 +63,7 @@ function apiConfiguration(kc: KubeConfig, server: string, timeoutMs: number, can
     promiseMiddleware: [
       {
         pre: async (ctx) => {
-          ctx.setSignal(AbortSignal.any([cancel, AbortSignal.timeout(timeoutMs)]));
+          ctx.setSignal(requestSignal(cancel, timeoutMs));
           return ctx;
         },
         post: async (res) => res,
@@ -164,7 +167,7 @@ export async function fetchSnapshot(kc: KubeConfig, options: SnapshotOptions = {
 
   const itemPage = <T, R>(path: string, convertItem: (item: T) => R) => async (p: { limit: number; _continue?: string }): Promise<Page<R>> => {
     const items: R[] = [];
-    const signal = AbortSignal.any([cancel.signal, AbortSignal.timeout(requestTimeoutMs)]);
+    const signal = requestSignal(cancel.signal, requestTimeoutMs);
     // The server's JSON has the client's field names; its dates stay strings, which the model only tests for presence.
     const { _continue } = await readItemPage(kc, path, p, (item) => items.push(convertItem(item as T)), signal);
     return { items, metadata: _continue ? { _continue } : {} };

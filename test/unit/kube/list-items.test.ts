@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ListItemSplitter, parseListByItem } from '../../../activities/kube/list-items.js';
+import { ListItemSplitter } from '../../../activities/kube/list-items.js';
 
 // A list page parsed item by item must read exactly what JSON.parse of the whole page reads.
 
 function parse(text: string) {
   const items: unknown[] = [];
-  const rest = parseListByItem(text, (item) => items.push(item));
-  return { items, rest };
+  const splitter = new ListItemSplitter((item) => items.push(item));
+  splitter.write(Buffer.from(text, 'utf8'));
+  return { items, rest: splitter.end() };
 }
 
 describe('a list page parsed item by item', () => {
