@@ -6,6 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startDrill } from '../../../client/drills.js';
+import { pendingOf } from '../../../client/follow.js';
 import type { DrillResult } from '../../../report/result.js';
 import type { Simulator } from '../../../simulator/server.js';
 import {
@@ -13,7 +14,7 @@ import {
   snapshotNodes, spawnWorkerProcess, startTestSimulator, temporalTargetFor, waitForPhase, workerLog,
   type ClaimedNodes, type NodeState,
 } from '../../support/drill.js';
-import { createNamespace, kubeFor, uniqueName } from '../../support/kube.js';
+import { createNamespace, eventually, kubeFor, uniqueName } from '../../support/kube.js';
 
 // A drill survives its worker being SIGKILLed, once while injecting and once while holding: a
 // new worker process on the same task queue resumes the same run from its heartbeats, the run
@@ -84,8 +85,9 @@ describe('a drill whose worker is killed', () => {
     runs.add(handle.firstExecutionRunId);
 
     await waitForPhase(handle, 'inject');
-    // Past the first round of evictions (T0 is heartbeated), while the PDB still blocks.
-    await sleep(3_000);
+    // Past the first round of evictions, while the PDB still blocks: the server holds a heartbeat
+    // carrying T0. A fixed sleep could kill the worker before that on a loaded machine.
+    await eventually('the inject heartbeat carrying T0', async () => ((await pendingOf(client, handle)).inject as { t0?: number } | undefined)?.t0, 15_000);
     expect((await markedRuns(kc)).get(handle.firstExecutionRunId)).toEqual([...nodes.names].sort());
     const killedInInject = Date.now();
     await killProcess(first, 'SIGKILL');
