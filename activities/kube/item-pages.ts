@@ -1,4 +1,5 @@
-import { ApiException, HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import { apiError } from './api-error.js';
 import { ListItemSplitter } from './list-items.js';
 
 // One page of a list read the way the client reads it (the kubeconfig's credentials and
@@ -17,10 +18,11 @@ const http = new IsomorphicFetchHttpLibrary();
 
 /**
  * GETs one page of the list at `path` (`/api/v1/pods`), hands each item to `onItem` as the plain
- * JSON object the server sent (dates stay strings), and returns the page's continue token.
+ * JSON object the server sent (dates stay strings), and returns the page's continue token and
+ * resource version.
  */
 export async function readItemPage(kc: KubeConfig, path: string, query: ItemPageQuery, onItem: (item: unknown) => void,
-  signal?: AbortSignal): Promise<{ _continue?: string }> {
+  signal?: AbortSignal): Promise<{ _continue?: string; resourceVersion?: string }> {
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error('the kubeconfig has no current cluster');
   const ctx = new RequestContext(`${server.replace(/\/+$/, '')}${path}`, HttpMethod.GET);
@@ -32,18 +34,7 @@ export async function readItemPage(kc: KubeConfig, path: string, query: ItemPage
   await kc.applySecurityAuthentication(ctx);
   if (signal) ctx.setSignal(signal);
   const res = await http.send(ctx).toPromise();
-  if (res.httpStatusCode !== 200) {
-    // The client's own error for an unexpected status: its callers read the code, the Status
-    // body (parsed where it is JSON) and the Retry-After header.
-    const text = await res.body.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // Not JSON (a proxy's page): kept as text.
-    }
-    throw new ApiException(res.httpStatusCode, res.httpStatusCode === 401 ? 'Unauthorized' : 'Unknown API Status Code!', body, res.headers);
-  }
+  if (res.httpStatusCode !== 200) throw apiError(res.httpStatusCode, await res.body.text(), res.headers);
   // Read as it arrives: neither the page's text nor its objects are ever whole in memory.
   const splitter = new ListItemSplitter(onItem);
   const body = res.body.stream();
@@ -51,6 +42,9 @@ export async function readItemPage(kc: KubeConfig, path: string, query: ItemPage
     for await (const chunk of body) splitter.write(chunk);
   } else splitter.write(await res.body.binary());
   const list = splitter.end();
-  const token = (list.metadata as { continue?: unknown } | undefined)?.continue;
-  return typeof token === 'string' && token ? { _continue: token } : {};
+  const meta = list.metadata as { continue?: unknown; resourceVersion?: unknown } | undefined;
+  return {
+    ...(typeof meta?.continue === 'string' && meta.continue ? { _continue: meta.continue } : {}),
+    ...(typeof meta?.resourceVersion === 'string' && meta.resourceVersion ? { resourceVersion: meta.resourceVersion } : {}),
+  };
 }

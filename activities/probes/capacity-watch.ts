@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import type { WorkloadRef } from '../../drills/schema/index.js';
+import { readItemPage } from '../kube/item-pages.js';
 import { failureText, isTransient } from '../kube/retry.js';
 import { capacityOf, podSlim, thinObject, workloadSlim, type CapacityState, type PodSlim, type WorkloadSlim } from './capacity.js';
 
@@ -50,29 +51,36 @@ type Page = { limit: number; _continue?: string };
 /**
  * Items per page. Measured on 3,300–3,800 pods: one answer raised a process's VmHWM by 113 MB and
  * held 62 MB of heap; pages of 500, thinned, by about 45 MB, holding 3–5 MB (pages of 100: the same, slower).
+ * Pods, the list whose pages are large, are now also parsed one at a time (kube/item-pages.ts).
  */
 const LIST_PAGE = 500;
 
 /** The API server's list and watch of a resource (group apps/v1, or core/v1 for pods). */
 export const kubeWatchSource: WatchSourceFactory = (kc, { resource, namespace }) => {
   const apps = kc.makeApiClient(k8s.AppsV1Api);
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const lists: Record<Resource, (p: Page) => Promise<List>> = namespace
+  const lists: Record<Exclude<Resource, 'pods'>, (p: Page) => Promise<List>> = namespace
     ? {
       deployments: (p) => apps.listNamespacedDeployment({ namespace, ...p }),
       statefulsets: (p) => apps.listNamespacedStatefulSet({ namespace, ...p }),
       replicasets: (p) => apps.listNamespacedReplicaSet({ namespace, ...p }),
       daemonsets: (p) => apps.listNamespacedDaemonSet({ namespace, ...p }),
-      pods: (p) => core.listNamespacedPod({ namespace, ...p }),
     }
     : {
       deployments: (p) => apps.listDeploymentForAllNamespaces(p),
       statefulsets: (p) => apps.listStatefulSetForAllNamespaces(p),
       replicasets: (p) => apps.listReplicaSetForAllNamespaces(p),
       daemonsets: (p) => apps.listDaemonSetForAllNamespaces(p),
-      pods: (p) => core.listPodForAllNamespaces(p),
     };
   const path = `${resource === 'pods' ? '/api/v1' : '/apis/apps/v1'}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${resource}`;
+  // A page of pods is thinned item by item as it streams in: neither its text nor its objects are
+  // ever whole in memory. The server's JSON has the client's field names; its dates stay strings,
+  // which capacity only tests for presence.
+  const page = async (p: Page, keep: (o: unknown) => void): Promise<{ resourceVersion?: string; _continue?: string }> => {
+    if (resource === 'pods') return readItemPage(kc, path, p, keep);
+    const listed = await lists[resource](p);
+    for (const o of listed.items) keep(o);
+    return { ...(listed.metadata?.resourceVersion ? { resourceVersion: listed.metadata.resourceVersion } : {}), ...(listed.metadata?._continue ? { _continue: listed.metadata._continue } : {}) };
+  };
   const watch = new k8s.Watch(kc);
   return {
     async list() {
@@ -82,10 +90,9 @@ export const kubeWatchSource: WatchSourceFactory = (kc, { resource, namespace })
       let resourceVersion = '';
       let cont: string | undefined;
       do {
-        const page = await lists[resource]({ limit: LIST_PAGE, ...(cont ? { _continue: cont } : {}) });
-        for (const o of page.items) items.push(thinObject(o));
-        resourceVersion ||= page.metadata?.resourceVersion ?? '';
-        cont = page.metadata?._continue || undefined;
+        const res = await page({ limit: LIST_PAGE, ...(cont ? { _continue: cont } : {}) }, (o) => items.push(thinObject(o)));
+        resourceVersion ||= res.resourceVersion ?? '';
+        cont = res._continue || undefined;
       } while (cont);
       return { items, resourceVersion };
     },

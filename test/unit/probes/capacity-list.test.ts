@@ -1,9 +1,12 @@
-import type * as k8s from '@kubernetes/client-node';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { kubeWatchSource } from '../../../activities/probes/capacity-watch.js';
 import { isReady, podSlim, thinObject, workloadSlim } from '../../../activities/probes/capacity.js';
 
-// The capacity watch's list: page by page, each object cut to what capacity reads.
+// The capacity watch's list: page by page, each object cut to what capacity reads (pods item by
+// item as the page streams in, from a loopback server speaking the API's list format).
 
 const pod = (i: number, ready = true) => ({
   apiVersion: 'v1', kind: 'Pod',
@@ -27,23 +30,56 @@ describe('thinObject', () => {
   });
 });
 
+async function serveLists(answer: (url: URL) => unknown): Promise<{ kc: KubeConfig; urls: URL[]; close: () => void }> {
+  const urls: URL[] = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    urls.push(url);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(answer(url)));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x',
+  });
+  return { kc, urls, close: () => server.close() };
+}
+
 describe('the list of kubeWatchSource', () => {
-  it('pages through with limit and continue, keeping the first page\'s resource version', async () => {
+  it('reads pods page by page with limit and continue, item by item, keeping the first page\'s resource version', async () => {
     const all = Array.from({ length: 1234 }, (_, i) => pod(i));
-    const calls: Array<{ limit?: number; _continue?: string }> = [];
-    const core = {
-      listNamespacedPod: async (p: { namespace: string; limit?: number; _continue?: string }) => {
-        calls.push({ ...(p.limit !== undefined ? { limit: p.limit } : {}), ...(p._continue ? { _continue: p._continue } : {}) });
-        const from = Number(p._continue ?? 0);
-        const to = Math.min(all.length, from + (p.limit ?? all.length));
-        return { items: all.slice(from, to), metadata: { resourceVersion: from === 0 ? '100' : '999', ...(to < all.length ? { _continue: String(to) } : {}) } };
-      },
-    };
-    const kc = { makeApiClient: () => core } as unknown as k8s.KubeConfig;
-    const l = await kubeWatchSource(kc, { context: undefined, resource: 'pods', namespace: 'shop' }).list();
-    expect(calls).toEqual([{ limit: 500 }, { limit: 500, _continue: '500' }, { limit: 500, _continue: '1000' }]);
-    expect(l.items).toHaveLength(1234);
-    expect(l.resourceVersion).toBe('100');
-    expect(l.items[7]).toEqual(thinObject(all[7]));
+    const { kc, urls, close } = await serveLists((url) => {
+      const from = Number(url.searchParams.get('continue') ?? 0);
+      const to = Math.min(all.length, from + Number(url.searchParams.get('limit') ?? all.length));
+      return { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: from === 0 ? '100' : '999', ...(to < all.length ? { continue: String(to) } : {}) }, items: all.slice(from, to) };
+    });
+    try {
+      const l = await kubeWatchSource(kc, { context: undefined, resource: 'pods', namespace: 'shop' }).list();
+      expect(urls.map((u) => `${u.pathname}?${u.searchParams.toString()}`)).toEqual([
+        '/api/v1/namespaces/shop/pods?limit=500', '/api/v1/namespaces/shop/pods?continue=500&limit=500', '/api/v1/namespaces/shop/pods?continue=1000&limit=500',
+      ]);
+      expect(l.items).toHaveLength(1234);
+      expect(l.resourceVersion).toBe('100');
+      expect(l.items[7]).toEqual(thinObject(all[7]));
+    } finally {
+      close();
+    }
+  });
+
+  it('reads workloads through the client, thinned the same way', async () => {
+    const deploy = (i: number) => ({ metadata: { name: `web-${i}`, namespace: 'shop', annotations: { a: 'b' } }, spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: {} } });
+    const { kc, urls, close } = await serveLists(() => ({ kind: 'DeploymentList', apiVersion: 'apps/v1', metadata: { resourceVersion: '7' }, items: [deploy(1), deploy(2)] }));
+    try {
+      const l = await kubeWatchSource(kc, { context: undefined, resource: 'deployments', namespace: undefined }).list();
+      expect(urls.map((u) => u.pathname)).toEqual(['/apis/apps/v1/deployments']);
+      expect(l.resourceVersion).toBe('7');
+      expect(l.items).toHaveLength(2);
+      expect(workloadSlim('Deployment', l.items[1])).toEqual(workloadSlim('Deployment', deploy(2)));
+      expect(JSON.stringify(l.items)).not.toMatch(/annotations|template/);
+    } finally {
+      close();
+    }
   });
 });
