@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import pLimit from 'p-limit';
+import { sendQuiet } from '../kube/quiet-request.js';
 import { isTransient, sleep, statusOf, withApiRetry, type RetryCounter } from '../kube/retry.js';
 import { budgetKey, newRetryBook, planRetries, type Blocked } from './pdb-retry.js';
 import type { BudgetWatch } from './pdb-watch.js';
@@ -32,7 +33,21 @@ export interface DrainOptions {
   budgets?: BudgetWatch;
   /** How the nodes' pods are read; the generated client's lists when unset. */
   pods?: PodPages;
+  /** How an eviction is sent; the generated client when unset. */
+  evict?: Evict;
 }
+
+/** Sends one pod's eviction; the answer (a Status) is not needed. */
+export type Evict = (body: k8s.V1Eviction & { metadata: { name: string; namespace: string } }) => Promise<unknown>;
+
+export const clientEvict = (core: k8s.CoreV1Api): Evict => (body) =>
+  core.createNamespacedPodEviction({ name: body.metadata.name, namespace: body.metadata.namespace, body });
+
+/** The same eviction, its answer discarded unparsed (kube/quiet-request.ts): a drain sends thousands. */
+export const quietEvict = (kc: k8s.KubeConfig): Evict => (body) => sendQuiet(kc, {
+  method: 'POST', path: `/api/v1/namespaces/${encodeURIComponent(body.metadata.namespace)}/pods/${encodeURIComponent(body.metadata.name)}/eviction`,
+  body, contentType: 'application/json',
+});
 
 export interface DrainOutcome {
   evicted: number;
@@ -83,14 +98,14 @@ export function budgetNamed(err: unknown): string | undefined {
 type Attempt = { kind: 'ok' } | { kind: 'blocked'; budget?: string } | { kind: 'failed'; reason: string };
 
 /** One eviction attempt: ok (or already gone), blocked by a PDB, or failed for another reason. */
-async function evictOnce(core: k8s.CoreV1Api, pod: PodRef, opts: DrainOptions, counter: RetryCounter): Promise<Attempt> {
+async function evictOnce(evict: Evict, pod: PodRef, opts: DrainOptions, counter: RetryCounter): Promise<Attempt> {
   const { name, namespace } = pod;
   const deleteOptions: k8s.V1DeleteOptions = {
     // A retry must not evict a pod recreated under the same name (a StatefulSet's) elsewhere.
     ...(pod.uid ? { preconditions: { uid: pod.uid } } : {}),
     ...(opts.gracePeriodMs !== undefined ? { gracePeriodSeconds: Math.round(opts.gracePeriodMs / 1000) } : {}),
   };
-  const body: k8s.V1Eviction = {
+  const body = {
     apiVersion: 'policy/v1',
     kind: 'Eviction',
     metadata: { name, namespace },
@@ -99,7 +114,7 @@ async function evictOnce(core: k8s.CoreV1Api, pod: PodRef, opts: DrainOptions, c
   try {
     // A PDB refusal is not an API fault: the drain's own loop retries it, with its own deadline.
     // Throttling (429 without the PDB message) and other 5xx are retried here.
-    await withApiRetry(() => core.createNamespacedPodEviction({ name, namespace, body }), counter,
+    await withApiRetry(() => evict(body), counter,
       { transient: (err) => !aboutPdbs(err) && isTransient(err) });
     return { kind: 'ok' };
   } catch (err) {
@@ -120,6 +135,7 @@ export async function drainNodes(core: k8s.CoreV1Api, nodes: string[], opts: Dra
   const { toEvict, skipped, refused } = await podsToDrain(opts.pods ?? clientPodPages(core), nodes, opts.protectedNamespaces, counter, opts.concurrency);
   const notEvicted: NotEvicted[] = refused.map((r) => ref(r.pod, r.reason));
   let evicted = 0;
+  const evict = opts.evict ?? clientEvict(core);
   const limit = pLimit(opts.concurrency);
   const stopped = () => opts.signal?.aborted ?? false;
   const unsent: PodRef[] = [];
@@ -138,7 +154,7 @@ export async function drainNodes(core: k8s.CoreV1Api, nodes: string[], opts: Dra
   const send = (b: Blocked, retry: boolean): Promise<void> => limit(async () => {
     // Stopped (maxDuration, an abort): no new eviction is sent, the ones in flight finish.
     if (stopped()) { if (retry) blocked.push(b); else unsent.push(b.pod); return; }
-    const res = await evictOnce(core, b.pod, opts, counter);
+    const res = await evictOnce(evict, b.pod, opts, counter);
     if (res.kind === 'ok') evicted++;
     else if (res.kind === 'blocked') blocked.push({ pod: b.pod, ...(res.budget ? { budget: budgetKey(b.pod.namespace, res.budget) } : {}) });
     else notEvicted.push(ref(b.pod, res.reason));

@@ -3,11 +3,12 @@ import * as k8s from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import type { FaultMode } from '../../drills/schema/index.js';
 import type { RetryCounter } from '../kube/retry.js';
-import { drainNodes, type NotEvicted, type PdbWait } from './drain.js';
+import { drainNodes, quietEvict, type NotEvicted, type PdbWait } from './drain.js';
 import { RESTORE_GRACE_MS } from './marks.js';
-import { applyToNode, clusterIdentity, listAllNodes, NodeHeldError, type ApplyOutcome } from './nodes.js';
+import { applyToNode, clusterIdentity, NodeHeldError, quietNodePatch, type ApplyOutcome } from './nodes.js';
 import { watchBudgets, type BudgetWatch } from './pdb-watch.js';
 import { itemPodPages } from './pod-refs.js';
+import { itemNodePages, readTargetNodes } from './target-nodes.js';
 
 export interface InjectInput {
   runId: string;
@@ -102,14 +103,14 @@ export function createInjectFault(kc: k8s.KubeConfig) {
       // fault.concurrency bounds the patches in flight in every mode, so an abort stops the
       // injection within one batch; a power cut that hits every node at once sets it to at least
       // the number of target nodes.
-      const wanted = new Set(input.nodes);
-      const listed = new Map((await listAllNodes(core, counter)).filter((n) => wanted.has(n.metadata?.name ?? '')).map((n) => [n.metadata?.name ?? '', n]));
+      const listed = await readTargetNodes(itemNodePages(kc), new Set(input.nodes), counter);
+      const patch = quietNodePatch(kc);
       const limit = pLimit(input.concurrency);
       const applied = await Promise.all(input.nodes.map((name) => limit(async () => {
         if (stop.signal.aborted) return undefined;
         const known = listed.get(name);
         listed.delete(name);
-        const out = await applyToNode(core, name, mark, counter, known);
+        const out = await applyToNode(core, name, mark, counter, { known, patch });
         progress.nodesDone++;
         return out;
       })));
@@ -125,6 +126,7 @@ export function createInjectFault(kc: k8s.KubeConfig) {
           signal: stop.signal,
           ...(budgets ? { budgets } : {}),
           pods: itemPodPages(kc),
+          evict: quietEvict(kc),
           concurrency: input.concurrency,
           evictionTimeoutMs: input.evictionTimeoutMs,
           gracePeriodMs: input.gracePeriodMs,

@@ -141,12 +141,12 @@ describe('applying a fault to a node', () => {
   it('patches against the node a list just read (no read); a node changed since then costs one conflict and a read', async () => {
     const listed: k8s.V1Node = { metadata: { name: 'n1', uid: 'uid-n1', resourceVersion: '1' }, spec: {} };
     const api = fakeCore(listed);
-    expect(await applyToNode(api.core, 'n1', run, counter(), listed)).toMatchObject({ actions: ['cordon', 'taint'] });
+    expect(await applyToNode(api.core, 'n1', run, counter(), { known: listed })).toMatchObject({ actions: ['cordon', 'taint'] });
     expect({ reads: api.reads.count, patches: api.patches.length }).toEqual({ reads: 0, patches: 1 });
 
     // Someone cordoned it after the list: the stale patch is refused, the re-read sees the cordon.
     const stale = fakeCore({ metadata: { name: 'n1', uid: 'uid-n1', resourceVersion: '2' }, spec: { unschedulable: true } });
-    expect(await applyToNode(stale.core, 'n1', run, counter(), listed)).toEqual({ name: 'n1', actions: ['taint'], wasCordoned: true, uid: 'uid-n1' });
+    expect(await applyToNode(stale.core, 'n1', run, counter(), { known: listed })).toEqual({ name: 'n1', actions: ['taint'], wasCordoned: true, uid: 'uid-n1' });
     expect({ reads: stale.reads.count, patches: stale.patches.length }).toEqual({ reads: 1, patches: 2 });
   });
 
