@@ -1,7 +1,8 @@
-// `npm test`: the type check and the linter (with the workflow-determinism rules), then vitest
-// with the arguments given. Vitest runs even when a check failed, so one lint error does not
-// hide the test results; any failure fails the run. .ci/run counts each check as one test, from
-// .vitest/checks.json.
+// `npm test`: every tool the tests use, built or installed first and one after the other
+// (`firedrill dev tools`: on a cold machine its Go builds beside the tests slowed both), the type
+// check and the linter (with the workflow-determinism rules), then vitest with the arguments
+// given. Vitest runs even when a check failed, so one lint error does not hide the test results;
+// any failure fails the run. .ci/run counts each check as one test, from .vitest/checks.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,6 +19,7 @@ function run(name, command, args) {
 }
 
 const checks = [
+  run('tools', process.execPath, [join(root, 'bin', 'firedrill.js'), 'dev', 'tools']),
   run('typecheck', bin('tsc'), ['--noEmit', '-p', '.']),
   run('lint', bin('eslint'), ['.']),
 ];

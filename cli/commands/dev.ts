@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { stackDown, stackStatus, stackUp, type StackStatus } from '../../devstack/stack.js';
+import { provisionTools } from '../../devstack/tools.js';
 import { progressPrinter } from '../progress.js';
 import { STACK_ENV, withHelp } from '../help.js';
 
@@ -57,7 +58,20 @@ export function registerDev(program: Command): void {
       else printStatus(s);
       if (!s.running) process.exitCode = 1;
     });
-  const examples: Record<string, string> = { up: 'FIREDRILL_DEV_PORT_BASE=46000 firedrill dev up --nodes-per-zone 6', down: 'firedrill dev down', status: 'firedrill dev status --json' };
+  dev.command('tools')
+    .description('build or install, once and cached, every tool the stack and the tests use (etcd, Kubernetes, kwok, the Temporal CLI and server, SeaweedFS, PostgreSQL, Chromium), one after the other; `npm test` runs it first')
+    .option('--json', 'print each tool with its time as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const tools = await provisionTools(progressPrinter('dev tools'));
+      if (opts.json) process.stdout.write(`${JSON.stringify(tools, null, 2)}\n`);
+      else {
+        for (const t of tools) {
+          process.stdout.write(`${t.tool.padEnd(16)}${t.built ? `ready in ${t.seconds} s` : 'cached'}${t.missing ? ` (missing: ${t.missing})` : ''}\n`);
+        }
+      }
+    });
+
+  const examples: Record<string, string> = { up: 'FIREDRILL_DEV_PORT_BASE=46000 firedrill dev up --nodes-per-zone 6', down: 'firedrill dev down', status: 'firedrill dev status --json', tools: 'firedrill dev tools --json' };
   for (const sub of dev.commands) {
     withHelp(sub, {
       environment: STACK_ENV,
