@@ -4,10 +4,10 @@ import { withApiRetry, type RetryCounter } from '../kube/retry.js';
 
 // The inject reads the nodes once and patches each target against what it read. A node object
 // is kilobytes (status: conditions, images, addresses; managedFields) and the client parses a
-// whole page into its models at once, which was the largest step of the worker's heap in the
-// first seconds of a drain. Here each node is parsed on its own as the page streams in
-// (kube/item-pages.ts), and only the targets are kept, cut down to what a mark reads. Dates (a
-// taint's timeAdded) stay the strings the server sent: that is also how a patch sends them back.
+// whole page into its models at once, and kept every target whole. Here each node is parsed on
+// its own as the page streams in (kube/item-pages.ts), and only the targets are kept, cut down to
+// what a mark reads. (On its own this did not lower a 3,000-pod drain's peak: BENCHMARKS.md.)
+// Dates (a taint's timeAdded) stay the strings the server sent: that is also how a patch sends them back.
 
 /** Reads one page of nodes, handing each node over as it is parsed; returns the continue token. */
 export type NodePages = (query: ItemPageQuery, onNode: (node: k8s.V1Node) => void) => Promise<{ _continue?: string }>;
