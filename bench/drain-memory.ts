@@ -26,6 +26,13 @@ import { procMemory } from './worker-process.js';
 //   FIREDRILL_BENCH_PORT_BASE=26000 node scripts/node.mjs npx tsx bench/drain-memory.ts quick|mid|full [observe]
 // Writes bench/results/drain-memory.<size>[.observe].json.
 
+function anonOver(samples: Point[], ready: Point) {
+  const top = samples.reduce<Point | undefined>((a, b) => (!a || b.rssMb > a.rssMb ? b : a), undefined);
+  if (!top?.anon || !ready.anon) return null;
+  const d = (k: 'brkMb' | 'arenasMb' | 'otherMb') => Math.round(((top.anon?.[k] ?? 0) - (ready.anon?.[k] ?? 0)) * 10) / 10;
+  return { atMs: top.atMs ?? null, brkMb: d('brkMb'), arenasMb: d('arenasMb'), otherMb: d('otherMb'), heapTotalMb: Math.round((top.heapTotalMb - ready.heapTotalMb) * 10) / 10 };
+}
+
 async function main(): Promise<void> {
   const size = (process.argv[2] ?? 'quick') as BenchSize;
   const params = SIZES[size];
@@ -74,7 +81,7 @@ async function main(): Promise<void> {
         if (!observe) await ins.send('HeapProfiler.collectGarbage');
         const p = { ...(await readPoint(ins, w.pid, observe ? 'drain' : 'drain, collected')), atMs: Date.now() - t0 };
         samples.push(p);
-        progress(`  ${(p.atMs / 1000).toFixed(1)} s: RSS ${p.rssMb} MB (anonymous ${p.anonMb}), heap ${p.heapUsedMb} of ${p.heapTotalMb} MB, external ${p.externalMb} MB${observe ? '' : ' (after a collection)'}`);
+        progress(`  ${(p.atMs / 1000).toFixed(1)} s: RSS ${p.rssMb} MB (anonymous ${p.anonMb}), heap ${p.heapUsedMb} of ${p.heapTotalMb} MB, external ${p.externalMb} MB${p.anon ? `, brk ${p.anon.brkMb} arenas ${p.anon.arenasMb} other ${p.anon.otherMb} MB` : ''}${observe ? '' : ' (after a collection)'}`);
       }
       await finished;
       await ins.send('HeapProfiler.disable');
@@ -104,6 +111,8 @@ async function main(): Promise<void> {
       hwmMb: hwm.hwmMb,
       hwmReset,
       hwmOverWarmMb: round(hwm.hwmMb - warm.rssMb),
+      // The largest sample's anonymous memory over ready's, by where it lies (bench/smaps.ts).
+      peakAnonOverReady: anonOver(samples, ready),
     };
     progress(`summary: ${JSON.stringify(summary)}`);
     progress(`phases: ${phases.map((p) => `${p.phase} ${(p.atMs / 1000).toFixed(1)} s`).join(', ')}`);

@@ -6,6 +6,7 @@ import { trackDrill } from './cleanup.js';
 import { WARM_LABEL } from './drain.js';
 import { openInspector, type Inspector } from './inspector.js';
 import { benchSpec, httpProbe } from './spec.js';
+import { anonSplit, type AnonSplit } from './smaps.js';
 import type { BenchWorker } from './worker-process.js';
 
 // A worker's memory at one moment, split the ways the memory benchmarks compare: VmRSS by
@@ -28,6 +29,8 @@ export interface Point {
   /** The main isolate's heap spaces: space_used_size, MB. */
   spaces: Record<string, number>;
   threads: number;
+  /** Where the anonymous memory lies (bench/smaps.ts). */
+  anon?: AnonSplit;
 }
 
 export const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
@@ -46,6 +49,7 @@ export async function readPoint(ins: Inspector, pid: number, label: string): Pro
     heapUsedMb: mb(u.heapUsed ?? 0), heapTotalMb: mb(u.heapTotal ?? 0), externalMb: mb(u.external ?? 0), arrayBuffersMb: mb(u.arrayBuffers ?? 0),
     spaces: Object.fromEntries(s.map((x) => [x.space_name, mb(x.space_used_size)])),
     threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 0),
+    anon: await anonSplit(pid),
   };
 }
 
